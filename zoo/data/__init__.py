@@ -1,0 +1,93 @@
+"""Named datasets for training: `load_dataset(name, ...)` and `list_datasets()`.
+
+A name is one of the bundled datasets (`digits`, the 2-D mixtures `ring8`,
+`grid25`, `swissroll`), any TensorFlow Datasets image dataset (`mnist`,
+`fashion_mnist`, `cifar10`, `celeb_a`, ...), or the path of an image folder.
+Image batches are float32 in [-1, 1], shaped (batch, size, size, channels).
+"""
+
+from __future__ import annotations
+
+import os
+
+import tensorflow as tf
+
+from zoo.data.images import (
+    check_channels,
+    check_image_size,
+    digits_arrays,
+    digits_dataset,
+    folder_dataset,
+    tfds_dataset,
+)
+
+MIXTURE_NAMES = ("ring8", "grid25", "swissroll")
+BUNDLED = ("digits",) + MIXTURE_NAMES
+TFDS_EXAMPLES = ("mnist", "fashion_mnist", "cifar10", "celeb_a")
+
+
+def list_datasets() -> list[str]:
+    """The bundled dataset names (any TensorFlow Datasets image name works too)."""
+    return list(BUNDLED)
+
+
+def _is_tfds_name(name: str) -> bool:
+    import tensorflow_datasets as tfds
+
+    return name.split(":")[0] in tfds.list_builders()
+
+
+def load_dataset(
+    name: str,
+    *,
+    batch_size: int = 64,
+    image_size: int | None = None,
+    channels: int | None = None,
+    split: str | None = None,
+    labels: bool = False,
+    shuffle: bool = True,
+    seed: int = 0,
+    num_samples: int = 50_000,
+    data_dir: str | None = None,
+) -> tf.data.Dataset:
+    """A batched, shuffled, prefetched dataset by name (see the module docstring).
+
+    Args:
+        name: dataset name or image folder path.
+        batch_size: samples per batch; the last partial batch is dropped so every
+            step sees the same shape (no XLA recompilation, even replica splits).
+        image_size: side of the square images; `None` keeps the dataset's size
+            (16 for digits).
+        channels: 1 or 3; `None` keeps the dataset's.
+        split: dataset split (`"train"` by default; digits: train/test/all).
+        labels: yield `(images, labels)` instead of images.
+        num_samples: points drawn for the 2-D mixtures.
+        data_dir: where TensorFlow Datasets keeps its data.
+    """
+    if int(batch_size) != batch_size or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size}.")
+    check_image_size(image_size)
+    check_channels(channels)
+    if name in MIXTURE_NAMES:
+        from zoo.data.mixtures import mixture_dataset
+
+        return mixture_dataset(name, num_samples=num_samples, batch_size=batch_size, seed=seed)
+    if name == "digits":
+        dataset = digits_dataset(image_size, channels, split or "train")
+    elif os.path.sep in name or os.path.isdir(name):
+        dataset = folder_dataset(name, image_size, channels, seed)
+    elif _is_tfds_name(name):
+        dataset = tfds_dataset(name, image_size, channels, split or "train", data_dir)
+    else:
+        raise ValueError(
+            f"Unknown dataset {name!r}. Known: {', '.join(BUNDLED)}; any TensorFlow Datasets image "
+            f"dataset ({', '.join(TFDS_EXAMPLES)}, ...); or the path of an image folder."
+        )
+    if shuffle:
+        dataset = dataset.shuffle(10_000, seed=seed, reshuffle_each_iteration=True)
+    if not labels:
+        dataset = dataset.map(lambda image, label: image, num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+__all__ = ["digits_arrays", "list_datasets", "load_dataset"]

@@ -1,0 +1,172 @@
+"""Image datasets as batched, shuffled, prefetched `tf.data.Dataset`s in [-1, 1].
+
+Three sources: scikit-learn's 8x8 digits (bundled, offline), any TensorFlow
+Datasets image dataset by name, and a folder of image files.
+"""
+
+from __future__ import annotations
+
+import pathlib
+
+import numpy as np
+import tensorflow as tf
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+CHANNELS = (1, 3)
+#: Digits split: a fixed permutation, the first 80% for training.
+DIGITS_TRAIN_FRACTION = 0.8
+
+
+def check_channels(channels: int | None) -> None:
+    if channels is not None and channels not in CHANNELS:
+        raise ValueError(f"channels must be 1 (grayscale) or 3 (RGB), got {channels}.")
+
+
+def check_image_size(image_size: int | None) -> None:
+    if image_size is not None and (int(image_size) != image_size or image_size < 1):
+        raise ValueError(f"image_size must be a positive integer, got {image_size}.")
+
+
+def to_unit_range(images: tf.Tensor) -> tf.Tensor:
+    """uint8 [0, 255] -> float32 [-1, 1], the range of a tanh generator."""
+    return tf.cast(images, tf.float32) / 127.5 - 1.0
+
+
+def match_channels(images: tf.Tensor, channels: int | None) -> tf.Tensor:
+    """Gray -> RGB by tiling, RGB(A) -> gray by luminance; `None` keeps them."""
+    have = images.shape[-1]
+    if channels is None or have == channels:
+        return images
+    if have == 4:
+        images, have = images[..., :3], 3
+    if have == 1 and channels == 3:
+        return tf.image.grayscale_to_rgb(images)
+    if have == 3 and channels == 1:
+        return tf.image.rgb_to_grayscale(images)
+    raise ValueError(f"Cannot turn images with {have} channels into {channels} channels.")
+
+
+def square_resize(images: tf.Tensor, image_size: int | None) -> tf.Tensor:
+    """Centre-crop to a square, then resize bilinearly to `image_size`."""
+    if image_size is None:
+        return images
+    height, width = images.shape[-3], images.shape[-2]
+    if height is not None and width is not None and height != width:
+        side = min(height, width)
+        images = tf.image.resize_with_crop_or_pad(images, side, side)
+    return tf.image.resize(images, (image_size, image_size), method="bilinear")
+
+
+def digits_arrays(image_size: int = 16, split: str = "all", channels: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's 8x8 digits (1,797 images, 10 classes) as float32 in [-1, 1].
+
+    Pixels (0..16) are scaled to [-1, 1], then resized bilinearly to `image_size`.
+    `split` is "train" (a fixed 80%), "test" (the other 20%) or "all".
+    """
+    from sklearn.datasets import load_digits
+
+    check_image_size(image_size)
+    check_channels(channels)
+    digits = load_digits()
+    images = (digits.images / 16.0 * 2.0 - 1.0).astype("float32")[..., None]
+    labels = digits.target.astype("int32")
+    order = np.random.default_rng(0).permutation(len(images))
+    cut = int(len(images) * DIGITS_TRAIN_FRACTION)
+    splits = {"train": order[:cut], "test": order[cut:], "all": np.arange(len(images))}
+    if split not in splits:
+        raise ValueError(f"digits has the splits {sorted(splits)}, got {split!r}.")
+    images, labels = images[splits[split]], labels[splits[split]]
+    images = tf.image.resize(images, (image_size, image_size), method="bilinear").numpy()
+    images = np.clip(images, -1.0, 1.0)
+    if channels == 3:
+        images = np.repeat(images, 3, axis=-1)
+    return images, labels
+
+
+def digits_dataset(image_size: int | None = 16, channels: int | None = 1, split: str = "all") -> tf.data.Dataset:
+    """Unbatched `(image, label)` pairs of the digits."""
+    images, labels = digits_arrays(image_size or 16, split, channels or 1)
+    return tf.data.Dataset.from_tensor_slices((images, labels))
+
+
+def tfds_dataset(
+    name: str,
+    image_size: int | None = None,
+    channels: int | None = None,
+    split: str = "train",
+    data_dir: str | None = None,
+) -> tf.data.Dataset:
+    """Unbatched `(image, label)` pairs of a TensorFlow Datasets image dataset.
+
+    The label is -1 where the dataset has none. Datasets are downloaded and
+    prepared by tfds on first use (or read from `data_dir`).
+    """
+    import tensorflow_datasets as tfds
+
+    builder = tfds.builder(name, data_dir=data_dir)
+    features = builder.info.features
+    if "image" not in features:
+        raise ValueError(f"TensorFlow Datasets {name!r} has no 'image' feature: it is not an image dataset.")
+    has_label = "label" in features
+    builder.download_and_prepare()
+    dataset = builder.as_dataset(split=split, shuffle_files=True)
+
+    def convert(example):
+        image = to_unit_range(example["image"])
+        image = square_resize(match_channels(image, channels), image_size)
+        label = tf.cast(example["label"], tf.int32) if has_label else tf.constant(-1, tf.int32)
+        return image, label
+
+    return dataset.map(convert, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def list_image_files(folder: pathlib.Path) -> list[pathlib.Path]:
+    return sorted(
+        path for path in folder.rglob("*") if path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS
+    )
+
+
+def folder_dataset(
+    folder: str | pathlib.Path,
+    image_size: int | None = None,
+    channels: int | None = None,
+    seed: int = 0,
+) -> tf.data.Dataset:
+    """Unbatched `(image, -1)` pairs from every image file below `folder`.
+
+    Every file is checked with Pillow first, so that a broken file is reported
+    by name before training starts instead of failing mid-epoch.
+    """
+    import keras
+    from PIL import Image, UnidentifiedImageError
+
+    folder = pathlib.Path(folder)
+    if not folder.is_dir():
+        raise ValueError(f"Image folder {folder} does not exist.")
+    files = list_image_files(folder)
+    if not files:
+        raise ValueError(f"Image folder {folder} holds no images ({', '.join(IMAGE_EXTENSIONS)}).")
+    first_mode, first_size = None, None
+    for path in files:
+        try:
+            with Image.open(path) as image:
+                image.verify()
+                first_mode = first_mode or image.mode
+                first_size = first_size or image.size
+        except (UnidentifiedImageError, OSError, SyntaxError) as error:
+            raise ValueError(f"Unreadable image {path}: {error}") from error
+    if channels is None:
+        channels = 1 if first_mode in ("1", "L", "I", "I;16", "F") else 3
+    image_size = image_size or min(first_size)
+    dataset = keras.utils.image_dataset_from_directory(
+        folder,
+        labels=None,
+        color_mode="grayscale" if channels == 1 else "rgb",
+        image_size=(image_size, image_size),
+        batch_size=None,
+        shuffle=True,
+        seed=seed,
+        crop_to_aspect_ratio=True,
+        verbose=False,
+    )
+    return dataset.map(lambda image: (image / 127.5 - 1.0, tf.constant(-1, tf.int32)))

@@ -1,0 +1,107 @@
+"""Adversarial losses and penalties as pure functions.
+
+Every function takes discriminator (critic) outputs as raw scores — logits for the
+probabilistic games — and returns a scalar averaged over the batch. Working on
+logits keeps `log(sigmoid(x))` numerically stable (`-softplus(-x)`).
+Notation: D(x) = sigmoid(logit) for the probabilistic games, D(x) = score otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import tensorflow as tf
+from keras import ops
+
+
+def discriminator_loss(real_logits, fake_logits):
+    """Goodfellow et al. 2014, eq. 1, as the discriminator minimizes it.
+
+    L_D = -E_x[log D(x)] - E_z[log(1 - D(G(z)))]
+        = E[softplus(-real_logits)] + E[softplus(fake_logits)].
+    """
+    return ops.mean(ops.softplus(-real_logits)) + ops.mean(ops.softplus(fake_logits))
+
+
+def minimax_generator_loss(fake_logits):
+    """The saturating generator cost of Goodfellow et al. 2014, eq. 1.
+
+    L_G = E_z[log(1 - D(G(z)))] = -E[softplus(fake_logits)].
+    Its gradient vanishes when D confidently rejects fakes (Arjovsky & Bottou 2017).
+    """
+    return -ops.mean(ops.softplus(fake_logits))
+
+
+def non_saturating_generator_loss(fake_logits):
+    """The generator cost Goodfellow et al. 2014 recommend in practice (section 3).
+
+    L_G = -E_z[log D(G(z))] = E[softplus(-fake_logits)].
+    """
+    return ops.mean(ops.softplus(-fake_logits))
+
+
+def least_squares_discriminator_loss(real_scores, fake_scores, real_target=1.0, fake_target=0.0):
+    """LSGAN (Mao et al. 2017, eq. 2), with the a-b coding: a = fake_target, b = real_target.
+
+    L_D = 1/2 E_x[(D(x) - b)^2] + 1/2 E_z[(D(G(z)) - a)^2].
+    """
+    return 0.5 * ops.mean(ops.square(real_scores - real_target)) + 0.5 * ops.mean(
+        ops.square(fake_scores - fake_target)
+    )
+
+
+def least_squares_generator_loss(fake_scores, target=1.0):
+    """LSGAN (Mao et al. 2017, eq. 2), c = target: L_G = 1/2 E_z[(D(G(z)) - c)^2]."""
+    return 0.5 * ops.mean(ops.square(fake_scores - target))
+
+
+def wasserstein_critic_loss(real_scores, fake_scores):
+    """WGAN (Arjovsky et al. 2017): the critic maximizes E[f(x)] - E[f(G(z))].
+
+    L_D = E_z[f(G(z))] - E_x[f(x)]; its negation estimates the Earth-Mover distance
+    when f is 1-Lipschitz.
+    """
+    return ops.mean(fake_scores) - ops.mean(real_scores)
+
+
+def wasserstein_generator_loss(fake_scores):
+    """WGAN (Arjovsky et al. 2017): L_G = -E_z[f(G(z))]. Also the hinge-GAN generator cost."""
+    return -ops.mean(fake_scores)
+
+
+def hinge_discriminator_loss(real_scores, fake_scores):
+    """Hinge loss (Lim & Ye 2017; Miyato et al. 2018, SNGAN).
+
+    L_D = E_x[max(0, 1 - D(x))] + E_z[max(0, 1 + D(G(z)))].
+    """
+    return ops.mean(ops.relu(1.0 - real_scores)) + ops.mean(ops.relu(1.0 + fake_scores))
+
+
+hinge_generator_loss = wasserstein_generator_loss
+
+
+def gradient_penalty(
+    critic: Callable,
+    real,
+    fake,
+    interpolation_weights,
+    target_norm: float = 1.0,
+    epsilon: float = 1e-12,
+):
+    """WGAN-GP (Gulrajani et al. 2017, eq. 3): E_x̂[(||∇_x̂ D(x̂)||_2 - 1)^2].
+
+    x̂ = real + ε (fake - real), with ε ~ U[0, 1] per sample given as
+    `interpolation_weights` (shape [batch]) so this function stays pure.
+    `epsilon` sits inside the square root of the norm: sqrt(0) has an infinite
+    derivative, which would turn the whole update into NaN.
+    """
+    weights = ops.reshape(interpolation_weights, (-1,) + (1,) * (len(real.shape) - 1))
+    weights = ops.cast(weights, real.dtype)
+    interpolated = real + weights * (fake - real)
+    with tf.GradientTape() as tape:
+        tape.watch(interpolated)
+        scores = critic(interpolated)
+    gradients = tape.gradient(scores, interpolated)
+    squared = ops.sum(ops.square(gradients), axis=tuple(range(1, len(real.shape))))
+    norms = ops.sqrt(squared + epsilon)
+    return ops.mean(ops.square(norms - target_norm))

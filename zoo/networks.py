@@ -1,0 +1,159 @@
+"""Generator and discriminator networks shared by the families.
+
+Each builder returns a functional `keras.Model`. Generators take named inputs
+(`z`, and `label` / `code` in families that condition on them) so that the export
+layer can turn them into named inputs of a SavedModel or ONNX graph; they never
+draw noise themselves.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+from keras import layers
+
+NORMALIZATIONS = ("batch", "layer", None)
+
+
+def _check_normalization(normalization: str | None) -> None:
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {normalization!r}.")
+
+
+def _normalization(normalization: str | None, name: str) -> list[layers.Layer]:
+    if normalization == "batch":
+        return [layers.BatchNormalization(name=name)]
+    if normalization == "layer":
+        return [layers.LayerNormalization(name=name)]
+    return []
+
+
+def _dense(units: int, spectral_norm: bool, name: str, use_bias: bool = True) -> layers.Layer:
+    layer = layers.Dense(units, use_bias=use_bias, name=name)
+    return layers.SpectralNormalization(layer, name=f"{name}_sn") if spectral_norm else layer
+
+
+def _conv(filters: int, spectral_norm: bool, name: str, strides: int = 2) -> layers.Layer:
+    layer = layers.Conv2D(filters, 4, strides=strides, padding="same", name=name)
+    return layers.SpectralNormalization(layer, name=f"{name}_sn") if spectral_norm else layer
+
+
+def upsampling_steps(image_shape: tuple[int, ...]) -> int:
+    """How many stride-2 steps lead from 4x4 to `image_shape`; errors on other shapes."""
+    if len(image_shape) != 3:
+        raise ValueError(f"A convolutional network needs an image shape (height, width, channels), got {image_shape}.")
+    height, width, channels = image_shape
+    steps = math.log2(height / 4) if height >= 8 else -1
+    if height != width or steps != int(steps):
+        raise ValueError(
+            f"Convolutional networks take square images whose side is a power of two of at least 8 "
+            f"(8, 16, 32, 64, ...), got {height}x{width}."
+        )
+    if channels < 1:
+        raise ValueError(f"channels must be at least 1, got {channels}.")
+    return int(steps)
+
+
+def mlp_generator(
+    latent_dim: int,
+    data_shape: tuple[int, ...],
+    width: int = 256,
+    hidden_layers: int = 2,
+    output_activation: str | None = "tanh",
+    extra_inputs: dict[str, int] | None = None,
+    name: str = "generator",
+) -> keras.Model:
+    """Goodfellow et al. 2014: a multilayer perceptron from z to a sample.
+
+    `extra_inputs` maps input names (e.g. "label", "code") to their widths; they
+    are concatenated to z, the simplest conditioning (Mirza & Osindero 2014).
+    """
+    z = keras.Input((latent_dim,), name="z")
+    inputs = [z] + [keras.Input((units,), name=key) for key, units in (extra_inputs or {}).items()]
+    x = layers.Concatenate(name="condition")(inputs) if len(inputs) > 1 else z
+    for index in range(hidden_layers):
+        x = layers.Dense(width, activation="relu", name=f"dense_{index}")(x)
+    x = layers.Dense(math.prod(data_shape), activation=output_activation, name="output")(x)
+    x = layers.Reshape(tuple(data_shape), name="sample")(x)
+    return keras.Model(inputs if len(inputs) > 1 else z, x, name=name)
+
+
+def mlp_discriminator(
+    data_shape: tuple[int, ...],
+    width: int = 256,
+    hidden_layers: int = 2,
+    normalization: str | None = None,
+    spectral_norm: bool = False,
+    outputs: int = 1,
+    name: str = "discriminator",
+) -> keras.Model:
+    """Goodfellow et al. 2014: a multilayer perceptron from a sample to a score (logit)."""
+    _check_normalization(normalization)
+    sample = keras.Input(tuple(data_shape), name="sample")
+    x = layers.Flatten(name="flatten")(sample)
+    for index in range(hidden_layers):
+        x = _dense(width, spectral_norm, name=f"dense_{index}")(x)
+        for layer in _normalization(normalization, name=f"norm_{index}"):
+            x = layer(x)
+        x = layers.LeakyReLU(0.2, name=f"leaky_relu_{index}")(x)
+    score = _dense(outputs, spectral_norm, name="score")(x)
+    return keras.Model(sample, score, name=name)
+
+
+def dcgan_generator(
+    latent_dim: int,
+    image_shape: tuple[int, int, int],
+    width: int = 64,
+    extra_inputs: dict[str, int] | None = None,
+    name: str = "generator",
+) -> keras.Model:
+    """Radford et al. 2015: project z to 4x4, then stride-2 transposed convolutions
+    with batch norm and ReLU, tanh on the output. Filters halve at each step,
+    ending at `width` before the output layer.
+    """
+    steps = upsampling_steps(image_shape)
+    z = keras.Input((latent_dim,), name="z")
+    inputs = [z] + [keras.Input((units,), name=key) for key, units in (extra_inputs or {}).items()]
+    x = layers.Concatenate(name="condition")(inputs) if len(inputs) > 1 else z
+    filters = width * 2 ** (steps - 1)
+    x = layers.Dense(4 * 4 * filters, use_bias=False, name="project")(x)
+    x = layers.BatchNormalization(name="project_bn")(x)
+    x = layers.ReLU(name="project_relu")(x)
+    x = layers.Reshape((4, 4, filters), name="reshape")(x)
+    for step in range(steps - 1):
+        filters //= 2
+        x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False, name=f"up_{step}")(x)
+        x = layers.BatchNormalization(name=f"up_{step}_bn")(x)
+        x = layers.ReLU(name=f"up_{step}_relu")(x)
+    x = layers.Conv2DTranspose(image_shape[-1], 4, strides=2, padding="same", name="to_image")(x)
+    image = layers.Activation("tanh", name="image")(x)
+    return keras.Model(inputs if len(inputs) > 1 else z, image, name=name)
+
+
+def dcgan_discriminator(
+    image_shape: tuple[int, int, int],
+    width: int = 64,
+    normalization: str | None = "batch",
+    spectral_norm: bool = False,
+    outputs: int = 1,
+    name: str = "discriminator",
+) -> keras.Model:
+    """Radford et al. 2015: stride-2 convolutions with LeakyReLU(0.2) down to 4x4,
+    normalization on every layer but the first, then one linear score.
+    """
+    _check_normalization(normalization)
+    steps = upsampling_steps(image_shape)
+    image = keras.Input(tuple(image_shape), name="sample")
+    x = image
+    filters = width
+    for step in range(steps):
+        x = _conv(filters, spectral_norm, name=f"down_{step}")(x)
+        if step > 0:
+            for layer in _normalization(normalization, name=f"down_{step}_norm"):
+                x = layer(x)
+        x = layers.LeakyReLU(0.2, name=f"down_{step}_leaky_relu")(x)
+        filters *= 2
+    x = layers.Flatten(name="flatten")(x)
+    score = _dense(outputs, spectral_norm, name="score")(x)
+    return keras.Model(image, score, name=name)

@@ -1,0 +1,68 @@
+"""The family registry: one place that the CLI, the tests, the export and the
+benchmarks read, so that a newly registered family is covered everywhere.
+
+Modelled on timm's `register_model` / `create_model` / `list_models`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+from typing import Any, Callable
+
+import keras
+
+
+@dataclasses.dataclass(frozen=True)
+class FamilyInfo:
+    """What the registry knows about a family besides its class."""
+
+    name: str
+    cls: type
+    paper: str
+    summary: str
+
+
+_REGISTRY: dict[str, FamilyInfo] = {}
+
+
+def register_family(name: str, *, paper: str, summary: str) -> Callable[[type], type]:
+    """Class decorator: make a `GAN` subclass creatable as `zoo.create(name)`."""
+
+    def decorate(cls: type) -> type:
+        if name in _REGISTRY and _REGISTRY[name].cls is not cls:
+            raise ValueError(f"GAN family {name!r} is already registered by {_REGISTRY[name].cls}.")
+        cls.family = name
+        _REGISTRY[name] = FamilyInfo(name=name, cls=cls, paper=paper, summary=summary)
+        # Registered for `.keras` loading under a stable, package-independent name.
+        return keras.saving.register_keras_serializable(package="zoo")(cls)
+
+    return decorate
+
+
+def list_models(pattern: str = "*") -> list[str]:
+    """Sorted names of the registered families matching a shell-style pattern."""
+    return sorted(name for name in _REGISTRY if fnmatch.fnmatch(name, pattern))
+
+
+def family_info(name: str) -> FamilyInfo:
+    """The registry entry of `name`, or a ValueError naming the known families."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        known = ", ".join(list_models())
+        raise ValueError(f"Unknown GAN family {name!r}. Known families: {known}.") from None
+
+
+def create(name: str, **overrides: Any) -> keras.Model:
+    """Build family `name` with its defaults, changed by the non-None `overrides`.
+
+    Overrides that are `None` are dropped so the family's defaults survive
+    (`create("dcgan", latent_dim=args.latent_dim)` works when the flag is unset).
+    """
+    info = family_info(name)
+    kwargs = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        return info.cls(**kwargs)
+    except TypeError as error:
+        raise TypeError(f"Bad argument for GAN family {name!r}: {error}") from error
