@@ -62,8 +62,11 @@ class GAN(keras.Model):
     #: The family's choices, overridden by subclasses.
     default_architecture = "dcgan"
     default_d_steps = 1
-    default_d_normalization: str | None = "batch"
+    #: A normalization, or one per architecture (`{"mlp": None, "dcgan": "batch"}`).
+    default_d_normalization: str | None | dict[str, str | None] = "batch"
     spectral_norm = False
+    #: What the family can generate: "images" (rank-3 data), "vectors" (rank 1).
+    data_kinds: tuple[str, ...] = ("images", "vectors")
     #: Paper defaults of `compile()`: (optimizer class, learning rate, other arguments).
     default_optimizer: tuple[str, float, dict[str, Any]] = ("adam", 2e-4, {"beta_1": 0.5})
     #: Values averaged per epoch and shown by `fit`; `d_loss` and `g_loss` are the
@@ -107,7 +110,11 @@ class GAN(keras.Model):
         if latent_prior not in LATENT_PRIORS:
             raise ValueError(f"latent_prior must be one of {LATENT_PRIORS}, got {latent_prior!r}.")
         self.latent_prior = latent_prior
-        self.d_normalization = self.default_d_normalization if d_normalization == "auto" else d_normalization
+        if d_normalization == "auto":
+            d_normalization = self.default_d_normalization
+            if isinstance(d_normalization, dict):
+                d_normalization = d_normalization[architecture]
+        self.d_normalization = d_normalization
         if output_activation == "auto":
             output_activation = "tanh" if len(self.data_shape) == 3 else None
         self.output_activation = output_activation
@@ -360,6 +367,18 @@ class GAN(keras.Model):
             if key in config:
                 config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
+
+    def save_own_variables(self, store) -> None:
+        super().save_own_variables(store)
+        # Keras does not save a SeedGenerator held by a model; without its state a
+        # reloaded model would replay the noise of its first steps.
+        store["latent_seed_state"] = ops.convert_to_numpy(self.seed_generator.state.value)
+
+    def load_own_variables(self, store) -> None:
+        keys = list(store.keys())
+        if "latent_seed_state" in keys:
+            self.seed_generator.state.assign(store["latent_seed_state"][...])
+        super().load_own_variables({key: store[key] for key in keys if key != "latent_seed_state"})
 
     def get_compile_config(self) -> dict:
         if self.g_optimizer is None:

@@ -2,5 +2,9 @@
 
 from zoo.families.gan import VanillaGAN
 from zoo.families.dcgan import DCGAN
+from zoo.families.lsgan import LSGAN
+from zoo.families.wgan import WGAN
+from zoo.families.wgan_gp import WGANGP
+from zoo.families.sngan import SNGAN
 
-__all__ = ["DCGAN", "VanillaGAN"]
+__all__ = ["DCGAN", "LSGAN", "SNGAN", "VanillaGAN", "WGAN", "WGANGP"]

@@ -23,6 +23,7 @@ class DCGAN(VanillaGAN):
 
     default_architecture = "dcgan"
     default_d_normalization = "batch"
+    data_kinds = ("images",)
 
     def __init__(self, data_shape: tuple[int, ...] = (32, 32, 1), architecture: str = "dcgan", **kwargs):
         if len(tuple(data_shape)) != 3:

@@ -65,7 +65,7 @@ def mode_coverage(
     """
     points = as_points(points)
     centres = as_points(centres, what="centres")
-    if False:
+    if len(points) == 0:
         raise ValueError("mode_coverage needs at least one point.")
     if len(centres) == 0:
         raise ValueError("mode_coverage needs at least one centre.")
@@ -126,7 +126,7 @@ def scatter_plot(
         mixture, centres = None, as_points(mixture_or_centres, what="centres")
     if len(centres) == 0 or not np.all(np.isfinite(centres)):
         raise ValueError("centres must be a non-empty array of finite [x, y] pairs.")
-    if title is None and mixture is not None:
+    if title is None and mixture is not None and len(points) > 0:
         title = f"{mixture.name}: {mode_coverage(points, centres, mixture.std)}"
 
     figure = Figure(figsize=(5, 5), dpi=100)

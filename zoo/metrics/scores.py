@@ -18,6 +18,8 @@ against closed forms without any network in the loop.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import scipy.special
 from numpy.typing import ArrayLike
@@ -41,9 +43,7 @@ def _as_feature_matrix(features: ArrayLike, name: str, min_samples: int = 1) -> 
             f"{name} must be a 2-D array (num_samples, feature_dim); got shape {matrix.shape}."
         )
     if matrix.shape[0] < min_samples:
-        raise ValueError(
-            f"{name} needs at least {min_samples} samples; got {matrix.shape[0]}."
-        )
+        raise ValueError(f"{name} needs at least {min_samples} samples; got {matrix.shape[0]}.")
     if not np.all(np.isfinite(matrix)):
         raise ValueError(f"{name} contains NaN or infinite values.")
     return matrix
@@ -69,17 +69,25 @@ def _check_neighbour_count(k: int, num_samples: int, name: str) -> None:
 # === Fréchet distance (FID) ===
 
 
+def _zero_rounding_noise(eigenvalues: np.ndarray) -> np.ndarray:
+    """PSD eigenvalues with those indistinguishable from 0 set to exactly 0.
+
+    The zero eigenvalues of a singular PSD matrix come out of eigh as ±(dim * eps * λ_max)
+    noise, and a square root turns 1e-15 into 3e-8 per eigenvalue; with hundreds of
+    them that is a visible error. The cut-off is numpy.linalg.matrix_rank's tolerance.
+    """
+    tolerance = eigenvalues.max(initial=0.0) * eigenvalues.size * np.finfo(np.float64).eps
+    return np.where(eigenvalues > tolerance, eigenvalues, 0.0)
+
+
 def _symmetric_psd_sqrt(matrix: np.ndarray) -> np.ndarray:
     """Principal square root of a symmetric positive semi-definite matrix."""
     eigenvalues, eigenvectors = np.linalg.eigh(matrix)
-    # Rounding can make zero eigenvalues of a PSD matrix slightly negative.
-    root_eigenvalues = np.sqrt(np.clip(eigenvalues, 0.0, None))
+    root_eigenvalues = np.sqrt(_zero_rounding_noise(eigenvalues))
     return (eigenvectors * root_eigenvalues) @ eigenvectors.T
 
 
-def frechet_distance(
-    mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLike
-) -> float:
+def frechet_distance(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLike) -> float:
     """Fréchet (2-Wasserstein) distance between N(mu1, sigma1) and N(mu2, sigma2).
 
     Heusel et al. 2017 (FID), https://arxiv.org/abs/1706.08500:
@@ -125,7 +133,7 @@ def frechet_distance(
     sqrt_sigma1 = _symmetric_psd_sqrt(sigma1)
     product = sqrt_sigma1 @ sigma2 @ sqrt_sigma1
     product_eigenvalues = np.linalg.eigvalsh((product + product.T) / 2)
-    trace_sqrt_product = np.sum(np.sqrt(np.clip(product_eigenvalues, 0.0, None)))
+    trace_sqrt_product = np.sum(np.sqrt(_zero_rounding_noise(product_eigenvalues)))
 
     mean_term = np.sum((mu1 - mu2) ** 2)
     distance = mean_term + np.trace(sigma1) + np.trace(sigma2) - 2.0 * trace_sqrt_product
@@ -323,12 +331,16 @@ def inception_score(probabilities: ArrayLike, num_splits: int = 10) -> tuple[flo
 # === k-NN manifold metrics: precision / recall, density / coverage ===
 
 
-def _reduce_distance_blocks(queries: np.ndarray, centres: np.ndarray, reduce_block) -> np.ndarray:
+def _reduce_distance_blocks(
+    queries: np.ndarray,
+    centres: np.ndarray,
+    reduce_block: Callable[[np.ndarray], np.ndarray],
+) -> np.ndarray:
     """Apply `reduce_block` to the query-by-centre distance matrix, block by block.
 
-    Every metric below reads its distances through this one function, so a k-NN radius
-    and the distance it is compared against are rounded the same way, and 10k x 10k
-    feature sets never hold the whole matrix in memory.
+    Every metric below reads its distances through this one function, so k-NN radii and
+    the distances compared against them come from the same computation, and 10k x 10k
+    feature sets never hold the whole (800 MB) matrix in memory at once.
     """
     blocks = pairwise_distances_chunked(
         queries,
@@ -356,9 +368,7 @@ def _count_containing_balls(
     `closed` chooses ||q - c|| <= r (closed balls) over ||q - c|| < r (open balls).
     """
     if closed:
-        return _reduce_distance_blocks(
-            queries, centres, lambda block: (block <= radii).sum(axis=1)
-        )
+        return _reduce_distance_blocks(queries, centres, lambda block: (block <= radii).sum(axis=1))
     return _reduce_distance_blocks(queries, centres, lambda block: (block < radii).sum(axis=1))
 
 

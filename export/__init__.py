@@ -1,0 +1,30 @@
+"""Generators out of the zoo: SavedModel and ONNX artifacts that take the noise
+(and labels, codes) as named inputs, carry their metadata, and are checked
+against Keras to 1e-4 when written.
+
+    export.export_model("runs/dcgan-mnist", format="both")
+    samples = export.OnnxGenerator("generator.onnx").generate(16, seed=0)
+    export.save_samples(samples, "grid.png")
+"""
+
+from export.metadata import METADATA_FILE, read_metadata
+from export.model_export import FORMATS, export_model
+from export.onnx_export import to_onnx
+from export.onnx_generator import OnnxGenerator
+from export.parity import TOLERANCE, ExportParityError, verify
+from export.samples import save_samples
+from export.savedmodel_export import to_savedmodel
+
+__all__ = [
+    "FORMATS",
+    "METADATA_FILE",
+    "TOLERANCE",
+    "ExportParityError",
+    "OnnxGenerator",
+    "export_model",
+    "read_metadata",
+    "save_samples",
+    "to_onnx",
+    "to_savedmodel",
+    "verify",
+]

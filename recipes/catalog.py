@@ -1,0 +1,70 @@
+"""The registered recipes. Hyperparameters follow each paper, scaled to small data."""
+
+from recipes import register_recipe
+from recipes.recipe import Recipe
+
+register_recipe(
+    Recipe(
+        name="dcgan_digits",
+        family="dcgan",
+        data="digits",
+        image_size=32,
+        epochs=30,
+        batch_size=64,
+        model={"latent_dim": 64, "width": 32},
+        description="DCGAN on the bundled 8x8 digits upscaled to 32x32: the demo, a few minutes on a CPU.",
+    )
+)
+
+register_recipe(
+    Recipe(
+        name="gan_digits",
+        family="gan",
+        data="digits",
+        image_size=16,
+        epochs=40,
+        batch_size=64,
+        model={"latent_dim": 64, "width": 256},
+        description="The 2014 MLP GAN on digits at 16x16.",
+    )
+)
+
+register_recipe(
+    Recipe(
+        name="dcgan_mnist",
+        family="dcgan",
+        data="mnist",
+        image_size=32,
+        epochs=10,
+        batch_size=128,
+        model={"latent_dim": 100, "width": 64},
+        description="DCGAN on MNIST at 32x32 (TensorFlow Datasets download).",
+    )
+)
+
+register_recipe(
+    Recipe(
+        name="dcgan_celeb_a",
+        family="dcgan",
+        data="celeb_a",
+        image_size=64,
+        channels=3,
+        epochs=5,
+        batch_size=128,
+        model={"latent_dim": 100, "width": 64},
+        description="DCGAN on CelebA faces at 64x64 RGB, the paper's setting (TensorFlow Datasets download).",
+    )
+)
+
+register_recipe(
+    Recipe(
+        name="gan_grid25",
+        family="gan",
+        data="grid25",
+        epochs=20,
+        batch_size=256,
+        num_samples=25_600,
+        model={"latent_dim": 2, "width": 128},
+        description="The 2014 GAN on 25 Gaussians: watch it drop modes.",
+    )
+)

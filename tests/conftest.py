@@ -1,0 +1,50 @@
+"""Shared test set-up: two logical CPU devices (for MirroredStrategy tests) and
+tiny models, so the whole suite runs in minutes on two cores."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+# Logical devices must be configured before TensorFlow initializes its runtime.
+_cpus = tf.config.list_physical_devices("CPU")
+tf.config.set_logical_device_configuration(_cpus[0], [tf.config.LogicalDeviceConfiguration()] * 2)
+
+import keras  # noqa: E402
+
+import zoo  # noqa: E402
+
+#: Hyperparameters that make any family tiny.
+TINY = {"latent_dim": 4, "width": 8}
+IMAGE_SHAPE = (8, 8, 1)
+VECTOR_SHAPE = (2,)
+
+
+def tiny_model(name: str, data_shape: tuple[int, ...] = IMAGE_SHAPE, **overrides) -> zoo.GAN:
+    """A registered family at the smallest size that still exercises its networks."""
+    width = 16 if len(data_shape) == 1 else TINY["width"]
+    return zoo.create(name, data_shape=data_shape, **{**TINY, "width": width, **overrides})
+
+
+def random_data(count: int, data_shape: tuple[int, ...] = IMAGE_SHAPE, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(-1.0, 1.0, (count, *data_shape)).astype("float32")
+
+
+def families_supporting(kind: str) -> list[str]:
+    """Registered families whose `data_kinds` include "images" or "vectors"."""
+    return [name for name in zoo.list_models() if kind in zoo.family_info(name).cls.data_kinds]
+
+
+def weights_of(*networks: keras.Model) -> list[np.ndarray]:
+    return [variable.numpy().copy() for network in networks for variable in network.weights]
+
+
+@pytest.fixture(autouse=True)
+def _seeded():
+    keras.utils.set_random_seed(0)
+    yield

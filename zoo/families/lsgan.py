@@ -1,0 +1,77 @@
+"""LSGAN — Mao et al. 2017, "Least Squares Generative Adversarial Networks".
+
+The discriminator regresses its score (no sigmoid) onto a target value: `b` for
+real samples and `a` for fakes, while the generator pulls the score of its fakes
+towards `c` (eq. 2). Unlike the log loss, the squared error keeps penalising fakes
+that are classified correctly but lie far from the data, so the generator still
+gets a gradient when the discriminator wins. With b - c = 1 and b - a = 2 the game
+minimizes the Pearson chi-squared divergence (a = -1, b = 1, c = 0, eq. 9); the
+0-1 coding (a = 0, b = c = 1, eq. 10) is the default here, as in the paper's
+experiments. Networks and optimizer follow DCGAN, as in the paper (sec. 4): batch
+norm in the convolutional discriminator (none in the MLP one for vectors), Adam with lr 2e-4 and beta_1 = 0.5.
+`compile(ttur=True)` gives the TTUR learning rates (Heusel et al. 2017).
+"""
+
+from __future__ import annotations
+
+from zoo import losses
+from zoo.gan import GAN
+from zoo.registry import register_family
+
+
+@register_family(
+    "lsgan",
+    paper="Mao et al. 2017, Least Squares Generative Adversarial Networks, arXiv:1611.04076",
+    summary="Least-squares losses on a linear discriminator score, with the a-b-c target coding.",
+)
+class LSGAN(GAN):
+    """Least-squares GAN.
+
+    Args:
+        fake_target: `a`, the score the discriminator gives fakes.
+        real_target: `b`, the score the discriminator gives real samples.
+        generator_target: `c`, the score the generator wants for its fakes.
+        **kwargs: see `zoo.gan.GAN`.
+    """
+
+    default_d_normalization = {"mlp": None, "dcgan": "batch"}
+
+    def __init__(
+        self,
+        fake_target: float = 0.0,
+        real_target: float = 1.0,
+        generator_target: float = 1.0,
+        **kwargs,
+    ):
+        if fake_target == real_target:
+            raise ValueError(
+                f"fake_target (a) and real_target (b) must differ, got both {fake_target}: "
+                "the discriminator would have nothing to tell apart."
+            )
+        self.fake_target = float(fake_target)
+        self.real_target = float(real_target)
+        self.generator_target = float(generator_target)
+        super().__init__(**kwargs)
+
+    def discriminator_loss(self, real, condition=None):
+        fake = self.generate_batch(real, condition, training=True)
+        return losses.least_squares_discriminator_loss(
+            self.discriminator(real, training=True),
+            self.discriminator(fake, training=True),
+            real_target=self.real_target,
+            fake_target=self.fake_target,
+        )
+
+    def generator_loss(self, real, condition=None):
+        fake = self.generate_batch(real, condition, training=True)
+        return losses.least_squares_generator_loss(
+            self.discriminator(fake, training=True), target=self.generator_target
+        )
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "fake_target": self.fake_target,
+            "real_target": self.real_target,
+            "generator_target": self.generator_target,
+        }
