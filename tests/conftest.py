@@ -48,3 +48,15 @@ def weights_of(*networks: keras.Model) -> list[np.ndarray]:
 def _seeded():
     keras.utils.set_random_seed(0)
     yield
+
+
+_MIRRORED = None
+
+
+def mirrored_strategy() -> tf.distribute.MirroredStrategy:
+    """One MirroredStrategy over the two logical CPUs for the whole session:
+    several strategies in one process mix up their collective-op keys."""
+    global _MIRRORED
+    if _MIRRORED is None:
+        _MIRRORED = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    return _MIRRORED

@@ -1,0 +1,117 @@
+"""Recipes and the `gan-zoo` command line, run the way a user runs them."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+import recipes
+import zoo
+from recipes import Recipe, run_recipe
+from zoo.cli import main
+
+TINY_RECIPE = Recipe(
+    name="tiny_dcgan",
+    family="dcgan",
+    data="digits",
+    image_size=8,
+    epochs=3,
+    batch_size=128,
+    model={"latent_dim": 4, "width": 8},
+)
+
+
+def history_epochs(path) -> list[int]:
+    with open(path, newline="") as file:
+        return [int(row["epoch"]) for row in csv.DictReader(file)]
+
+
+def test_every_recipe_names_a_registered_family_and_every_family_has_one():
+    for name in recipes.list_recipes():
+        assert recipes.get_recipe(name).family in zoo.list_models()
+    for family in zoo.list_models():
+        assert recipes.get_recipe(family).family == family
+    assert recipes.DEFAULT_RECIPE in recipes.list_recipes()
+
+
+def test_unknown_recipe_lists_recipes_and_families():
+    with pytest.raises(ValueError, match="Recipes: .*dcgan_digits.*Families: .*gan"):
+        recipes.get_recipe("dcgan_on_the_moon")
+
+
+def test_run_writes_the_run_folder(tmp_path):
+    result = run_recipe(TINY_RECIPE, tmp_path, export_onnx=False, verbose=0)
+    assert sorted(path.name for path in (tmp_path / "samples").iterdir()) == [
+        "epoch_001.png", "epoch_002.png", "epoch_003.png"
+    ]
+    with Image.open(tmp_path / "samples" / "epoch_003.png") as grid:
+        assert grid.size[0] > 64  # an 8x8 grid of 8 px digits, upscaled to be visible
+    assert history_epochs(tmp_path / "history.csv") == [0, 1, 2]
+    assert (tmp_path / "loss.png").stat().st_size > 1000
+    assert any((tmp_path / "logs").rglob("events.out.tfevents*"))
+    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    z = result.model.sample_noise(4)
+    np.testing.assert_array_equal(loaded.generate(z), result.model.generate(z))
+    assert not (tmp_path / "backup").exists()  # removed once the run finished
+
+
+class CrashAfterEpoch(keras.callbacks.Callback):
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise KeyboardInterrupt("simulated crash")
+
+
+def test_an_interrupted_run_resumes_where_it_stopped(tmp_path):
+    with pytest.raises(KeyboardInterrupt):
+        run_recipe(TINY_RECIPE, tmp_path, export_onnx=False, verbose=0, callbacks=[CrashAfterEpoch(1)])
+    assert history_epochs(tmp_path / "history.csv") == [0, 1]
+    assert (tmp_path / "backup").exists()
+    result = run_recipe(TINY_RECIPE, tmp_path, export_onnx=False, verbose=0)
+    # Only the missing epoch ran; the history holds every epoch once.
+    assert history_epochs(tmp_path / "history.csv") == [0, 1, 2]
+    assert len(result.history["g_loss"]) == 1
+    assert int(result.model.g_optimizer.iterations) == 3 * (1437 // 128)
+
+
+def test_cli_train_sample_and_errors(tmp_path, capsys):
+    out = tmp_path / "run"
+    code = main(["train", "dcgan", "--data", "digits", "--epochs", "1", "--image-size", "8",
+                 "--out", str(out), "--no-export"])
+    assert code == 0
+    assert (out / "samples" / "epoch_001.png").exists()
+    assert (out / "model.keras").exists()
+
+    assert main(["sample", str(out / "model.keras"), "-n", "9", "-o", str(tmp_path / "grid.png")]) == 0
+    with Image.open(tmp_path / "grid.png") as grid:
+        # 3x3 tiles of 8 px with 1 px gaps, upscaled 32x (256 // 8) to stay visible.
+        assert grid.size == ((3 * (8 + 1) + 1) * 32,) * 2
+
+    assert main(["train", "no_such_family"]) == 2
+    assert "Unknown recipe or family 'no_such_family'" in capsys.readouterr().err
+    assert main(["sample", str(tmp_path / "missing.keras")]) == 2
+    assert "No model at" in capsys.readouterr().err
+
+
+def test_cli_list_shows_every_family():
+    result = subprocess.run([sys.executable, "-m", "zoo.cli", "list"], capture_output=True, text=True, check=True)
+    for family in zoo.list_models():
+        assert family in result.stdout
+    assert "dcgan_digits" in result.stdout
+
+
+@pytest.mark.parametrize("command", [[], ["train"], ["sample"], ["export"]])
+def test_cli_help(command):
+    result = subprocess.run(
+        [sys.executable, "-m", "zoo.cli", *command, "--help"], capture_output=True, text=True
+    )
+    assert result.returncode == 0 and "usage: gan-zoo" in result.stdout
