@@ -6,11 +6,14 @@ batch of images:
 - the Keras generator called eagerly, `generator(z, training=False)`;
 - the same call inside a `tf.function` (a graph, with no `predict` machinery);
 - the SavedModel's `serving_default` signature (`tf.saved_model.load`);
-- onnxruntime's `session.run`, and `export.OnnxGenerator.generate(z=...)` on top.
+- onnxruntime's `session.run` (default threads, and one thread), and
+  `export.OnnxGenerator.generate(z=...)` on top.
 
-The methods take turns call by call, so load from other processes falls on all of
-them alike; the median of `--repeats` calls after `--warmup` calls is reported,
-with each method's speed-up over the SavedModel.
+The methods take turns in `--rounds` blocks of calls, so that load from other
+processes falls on all of them alike, while no call follows straight on another
+runtime's (TensorFlow's and onnxruntime's thread pools spin for a while after
+their work and would slow the next one down). The median of `--repeats` calls
+after `--warmup` calls is reported, with each method's speed-up over the SavedModel.
 
     python bench/inference.py --repeats 300 --out docs/inference.md
 """
@@ -26,17 +29,18 @@ import sys
 import tempfile
 import time
 
+# Before TensorFlow loads: fewer of its C++ logs between the lines of the table.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import onnx  # noqa: E402
-import onnxruntime as ort  # noqa: E402
-import tensorflow as tf  # noqa: E402
-import tf2onnx  # noqa: E402
+import keras
+import numpy as np
+import onnx
+import onnxruntime as ort
+import tensorflow as tf
+import tf2onnx
 
-import export  # noqa: E402
-import zoo  # noqa: E402
+import export
+import zoo
 
 BASELINE = "SavedModel signature"
 #: The speed-up over the SavedModel that the export issue asks of onnxruntime at batch 1.
@@ -83,18 +87,25 @@ def runners(model: zoo.GAN, folder: pathlib.Path) -> dict[str, object]:
     )
     signature = tf.saved_model.load(str(savedmodel_path)).signatures["serving_default"]
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    # One thread: no thread pool to wake or to share with other processes' work.
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    single_thread = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
     onnx_generator = export.OnnxGenerator(onnx_path, providers=["CPUExecutionProvider"])
     return {
         "Keras call (eager)": lambda z: generator(z, training=False).numpy(),
         "Keras call in tf.function": lambda z: graph_call(z).numpy(),
         BASELINE: lambda z: signature(z=tf.constant(z))["image"].numpy(),
         "onnxruntime session.run": lambda z: session.run(None, {"z": z})[0],
+        "onnxruntime, 1 thread": lambda z: single_thread.run(None, {"z": z})[0],
         "OnnxGenerator.generate(z=)": lambda z: onnx_generator.generate(z=z),
     }
 
 
-def measure(methods: dict[str, object], z: np.ndarray, repeats: int, warmup: int) -> dict[str, list[float]]:
-    """Seconds per call of each method; the methods take turns call by call."""
+def measure(
+    methods: dict[str, object], z: np.ndarray, repeats: int, warmup: int, rounds: int
+) -> dict[str, list[float]]:
+    """Seconds per call of each method; the methods take turns, a block of calls each."""
     reference = None
     for name, run in methods.items():
         for _ in range(warmup):
@@ -106,11 +117,14 @@ def measure(methods: dict[str, object], z: np.ndarray, repeats: int, warmup: int
         if difference > 1e-4:
             raise RuntimeError(f"{name} differs from the first method by {difference:.3g}.")
     times = {name: [] for name in methods}
-    for _ in range(repeats):
+    for round_index in range(rounds):
+        block = repeats // rounds + (round_index < repeats % rounds)
         for name, run in methods.items():
-            start = time.perf_counter()
-            run(z)
-            times[name].append(time.perf_counter() - start)
+            run(z)  # lets the previous runtime's threads go quiet before timing
+            for _ in range(block):
+                start = time.perf_counter()
+                run(z)
+                times[name].append(time.perf_counter() - start)
     return times
 
 
@@ -162,13 +176,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=300, help="timed calls per method and batch size")
     parser.add_argument("--warmup", type=int, default=20, help="untimed calls first (tracing, allocation)")
+    parser.add_argument("--rounds", type=int, default=10, help="blocks the repeats are split into, taking turns")
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 64])
     parser.add_argument("--image-size", type=int, default=32)
     parser.add_argument("--channels", type=int, default=1)
     parser.add_argument("--out", type=pathlib.Path, help="write the table to this markdown file")
     args = parser.parse_args(argv)
-    if args.repeats < 10 or args.warmup < 1:
-        parser.error("--repeats must be at least 10 and --warmup at least 1.")
+    if args.repeats < 10 or args.warmup < 1 or not 1 <= args.rounds <= args.repeats:
+        parser.error("--repeats must be at least 10, --warmup at least 1, --rounds in [1, repeats].")
 
     info = machine()
     keras.utils.set_random_seed(0)
@@ -176,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     setup = (
         f"DCGAN generator, {args.image_size}×{args.image_size}×{args.channels}, latent_dim {model.latent_dim}, "
         f"width {model.width} ({model.generator.count_params():,} parameters); "
-        f"median of {args.repeats} calls after {args.warmup} warm-up calls, numpy z in, numpy images out."
+        f"median of {args.repeats} calls in {args.rounds} turns after {args.warmup} warm-up calls; "
+        "numpy z in, numpy images out; both runtimes at their default threads except the 1-thread row."
     )
     print(setup)
     for key, value in info.items():
@@ -186,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         methods = runners(model, pathlib.Path(folder))
         for batch_size in args.batch_sizes:
             z = model.sample_noise(batch_size, seed=batch_size)
-            results[batch_size] = measure(methods, z, args.repeats, args.warmup)
+            results[batch_size] = measure(methods, z, args.repeats, args.warmup, args.rounds)
     info["Load average (1, 5, 15 min) at end"] = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     lines = table(results)
     goal = verdict(results)

@@ -11,25 +11,23 @@ import keras
 
 from export import metadata as metadata_lib
 from export.onnx_export import DEFAULT_OPSET, to_onnx
+from export.parity import TOLERANCE
 from export.savedmodel_export import to_savedmodel
 
 FORMATS = ("onnx", "savedmodel", "both")
 RUN_MODEL_FILE = "model.keras"
-#: Files of a run folder that may name the dataset the model was trained on.
-RUN_INFO_FILES = ("run.json", "config.json", "metadata.json")
+#: The file of a run folder (written by `recipes.run_recipe`) naming its dataset.
+RUN_RECIPE_FILE = "recipe.json"
 DEFAULT_ONNX_NAME = "generator.onnx"
 DEFAULT_SAVEDMODEL_NAME = "generator_savedmodel"
 
 
 def _run_dataset(run_folder: pathlib.Path) -> str | None:
-    for name in RUN_INFO_FILES:
-        try:
-            info = json.loads((run_folder / name).read_text())
-        except (OSError, ValueError):
-            continue
-        if isinstance(info, dict) and isinstance(info.get("dataset"), str):
-            return info["dataset"]
-    return None
+    try:
+        recipe = json.loads((run_folder / RUN_RECIPE_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    return recipe.get("data") if isinstance(recipe, dict) and isinstance(recipe.get("data"), str) else None
 
 
 def load_source(source: keras.Model | str | pathlib.Path) -> tuple[keras.Model, pathlib.Path | None, str | None]:
@@ -70,6 +68,7 @@ def export_model(
     *,
     dataset: str | None = None,
     opset: int = DEFAULT_OPSET,
+    tolerance: float = TOLERANCE,
 ) -> list[pathlib.Path]:
     """Export the generator of `source` (a `zoo.GAN`, a `.keras` file or a run
     folder containing `model.keras`); returns the paths written, each checked
@@ -82,8 +81,9 @@ def export_model(
             `.keras` file or the run folder.
         format: `"onnx"`, `"savedmodel"` or `"both"`.
         dataset: recorded in the metadata; default `model.dataset`, or what a
-            run folder's run.json / config.json / metadata.json says.
+            run folder's recipe.json says.
         opset: the ONNX opset.
+        tolerance: the largest difference from Keras an export may show.
     """
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {format!r}.")
@@ -100,10 +100,10 @@ def export_model(
     paths = []
     if format in ("onnx", "both"):
         path = output / DEFAULT_ONNX_NAME if output.is_dir() or format == "both" else output
-        paths.append(to_onnx(model, path, opset, dataset=dataset))
+        paths.append(to_onnx(model, path, opset, dataset=dataset, tolerance=tolerance))
     if format in ("savedmodel", "both"):
         # An existing SavedModel at `output` is replaced, not nested into.
         inside = format == "both" or (output.is_dir() and not metadata_lib.is_savedmodel(output))
         path = output / DEFAULT_SAVEDMODEL_NAME if inside else output
-        paths.append(to_savedmodel(model, path, dataset=dataset))
+        paths.append(to_savedmodel(model, path, dataset=dataset, tolerance=tolerance))
     return paths

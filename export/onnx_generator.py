@@ -57,9 +57,16 @@ class OnnxGenerator:
         path: the `.onnx` file.
         providers: onnxruntime execution providers; `None` takes CUDA if available,
             else the CPU.
+        session_options: an `onnxruntime.SessionOptions` (threads, spinning);
+            `None` keeps onnxruntime's defaults, logging errors only.
     """
 
-    def __init__(self, path: str | pathlib.Path, providers: list[str] | None = None):
+    def __init__(
+        self,
+        path: str | pathlib.Path,
+        providers: list[str] | None = None,
+        session_options: Any = None,
+    ):
         import onnxruntime as ort
 
         self.path = pathlib.Path(path)
@@ -70,11 +77,15 @@ class OnnxGenerator:
                 f"{self.path} is a folder, expected an .onnx file (load a SavedModel with tf.saved_model.load)."
             )
         providers = list(providers) if providers is not None else default_providers()
-        unknown = [name for name in providers if name not in ort.get_available_providers()]
+        # A provider is a name or a (name, options) pair.
+        names = [provider if isinstance(provider, str) else provider[0] for provider in providers]
+        unknown = [name for name in names if name not in ort.get_available_providers()]
         if unknown:
             raise ValueError(f"Unknown onnxruntime providers {unknown}; available: {ort.get_available_providers()}.")
-        options = ort.SessionOptions()
-        options.log_severity_level = 3  # errors only: no per-session graph-optimization chatter
+        options = session_options
+        if options is None:
+            options = ort.SessionOptions()
+            options.log_severity_level = 3  # errors only: no per-session graph-optimization chatter
         try:
             self.session = ort.InferenceSession(str(self.path), options, providers=providers)
         except Exception as error:  # onnxruntime raises its own exception types per failure

@@ -22,7 +22,7 @@ class ExportParityError(RuntimeError):
 
 
 def _artifact_runner(path: pathlib.Path):
-    """A callable `inputs -> samples` for an .onnx file or a SavedModel folder."""
+    """`(run, input_names)` for an .onnx file or a SavedModel folder: `run` maps named inputs to samples."""
     if not path.exists():
         raise FileNotFoundError(f"No exported model at {path}: expected an .onnx file or a SavedModel folder.")
     if path.is_dir():
@@ -79,8 +79,15 @@ def check_parity(model: keras.Model, path: pathlib.Path, tolerance: float = TOLE
     """`verify`, raising ExportParityError above `tolerance`; the file is kept for inspection."""
     difference = verify(model, path)
     if not difference <= tolerance:
+        compute_dtype = getattr(serving.generator_of(model).dtype_policy, "compute_dtype", "float32")
+        hint = (
+            f" The generator computes in {compute_dtype}, whose rounding differs between runtimes: "
+            "pass a larger tolerance= if that is expected."
+            if compute_dtype in ("float16", "bfloat16")
+            else ""
+        )
         raise ExportParityError(
             f"The export at {path} differs from the Keras generator by {difference:.3g} "
-            f"(tolerance {tolerance:g}); the artifact was left there for inspection."
+            f"(tolerance {tolerance:g}); the artifact was left there for inspection.{hint}"
         )
     return difference

@@ -315,7 +315,7 @@ def test_export_model_from_a_run_folder(tmp_path, dcgan):
     run = tmp_path / "run"
     run.mkdir()
     dcgan.model.save(run / "model.keras")
-    (run / "run.json").write_text(json.dumps({"dataset": "digits"}))
+    (run / "recipe.json").write_text(json.dumps({"name": "tiny", "family": "gan", "data": "digits"}))
     paths = export.export_model(run, format="both")
     assert paths == [run / "generator.onnx", run / "generator_savedmodel"]
     for path in paths:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import export
 import recipes
 import zoo
 from recipes import Recipe, run_recipe
@@ -100,6 +101,24 @@ def test_cli_train_sample_and_errors(tmp_path, capsys):
     assert "Unknown recipe or family 'no_such_family'" in capsys.readouterr().err
     assert main(["sample", str(tmp_path / "missing.keras")]) == 2
     assert "No model at" in capsys.readouterr().err
+
+
+def test_cli_train_exports_onnx_and_export_writes_both_formats(tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", "gan", "--epochs", "1", "--image-size", "8", "--out", str(out)]) == 0
+    with Image.open(out / "samples_onnx.png") as grid:
+        assert grid.size[0] == grid.size[1] > 64
+    model = keras.saving.load_model(out / "model.keras")
+    onnx_generator = export.OnnxGenerator(out / "generator.onnx")
+    assert onnx_generator.metadata["dataset"] == "digits"
+    z = model.sample_noise(7, seed=1)
+    np.testing.assert_allclose(onnx_generator.generate(z=z), model.generate(z), atol=1e-4)
+
+    assert main(["sample", str(out / "generator.onnx"), "-n", "4", "-o", str(tmp_path / "onnx.png")]) == 0
+    assert (tmp_path / "onnx.png").exists()
+    assert main(["export", str(out), "--format", "both", "-o", str(tmp_path / "exported")]) == 0
+    assert (tmp_path / "exported" / "generator.onnx").exists()
+    assert export.read_metadata(tmp_path / "exported" / "generator_savedmodel")["family"] == "gan"
 
 
 def test_cli_list_shows_every_family():

@@ -56,8 +56,10 @@ def command_sample(args: argparse.Namespace) -> None:
         path = path / "model.keras"
     if not path.exists():
         raise FileNotFoundError(f"No model at {path}: expected a .keras file, a .onnx file or a run folder.")
+    metadata = None
     if path.suffix == ".onnx":
-        samples = export.OnnxGenerator(path).generate(args.n, seed=args.seed)
+        generator = export.OnnxGenerator(path)
+        samples, metadata = generator.generate(args.n, seed=args.seed), generator.metadata
     elif path.suffix == ".keras":
         import keras
 
@@ -66,8 +68,8 @@ def command_sample(args: argparse.Namespace) -> None:
         samples = keras.saving.load_model(path).sample(args.n, seed=args.seed)
     else:
         raise ValueError(f"{path} is not a model: expected a .keras or .onnx file.")
-    written = export.save_samples(samples, args.output)
-    print(f"Wrote {args.n} samples from {path} to {written}")
+    written = export.save_samples(samples, args.output, metadata)
+    print(f"Wrote {args.n} samples from {path} to {', '.join(str(item) for item in written)}")
 
 
 def command_export(args: argparse.Namespace) -> None:
@@ -78,6 +80,97 @@ def command_export(args: argparse.Namespace) -> None:
     for path in paths:
         print(f"Wrote {path} (parity with Keras checked to 1e-4)")
     print(f"Export took {time.perf_counter() - start:.1f} s")
+
+
+def command_eval(args: argparse.Namespace) -> None:
+    import json
+
+    import numpy as np
+
+    from zoo.data import load_dataset
+    from zoo.metrics import evaluate
+
+    metrics = evaluate.check_metrics(args.metrics)  # before any slow loading
+    sampler = evaluate.as_sampler(args.model)
+    if sampler.data_shape is None or len(sampler.data_shape) != 3:
+        raise ValueError(
+            f"{sampler.description} does not generate images (output shape {sampler.data_shape}); "
+            "`eval` scores image generators."
+        )
+    data = args.data or sampler.dataset
+    if data is None:
+        raise ValueError(f"{sampler.description} does not record its dataset: pass --data NAME.")
+    image_size, channels = sampler.data_shape[0], sampler.data_shape[-1]
+    split = args.split or ("test" if data == "digits" else None)
+    # batch_size=1 so that no real image is dropped with a partial last batch.
+    dataset = load_dataset(
+        data, batch_size=1, image_size=image_size, channels=channels, split=split, shuffle=False
+    )
+    real = np.concatenate([batch.numpy() for batch in dataset.unbatch().take(args.num_real).batch(512)])
+    extractor = args.extractor
+    if extractor not in evaluate.EXTRACTORS and not pathlib.Path(extractor).is_file():
+        raise ValueError(
+            f"--extractor must be {' or '.join(evaluate.EXTRACTORS)} or the path of a .keras model; got {extractor!r}."
+        )
+    results = evaluate.evaluate_generator(
+        sampler, real, metrics, extractor, classifier=args.classifier, num_samples=args.n, seed=args.seed
+    )
+    num_samples = args.n or len(real)
+    if args.json:
+        print(json.dumps({
+            "model": sampler.description,
+            "data": data,
+            "split": split,
+            "extractor": extractor,
+            "num_samples": num_samples,
+            "num_real": len(real),
+            "seed": args.seed,
+            "metrics": results,
+        }, indent=2))
+        return
+    print(
+        f"{sampler.description}: {num_samples} samples (seed {args.seed}) vs {len(real)} real images from "
+        f"{data}{':' + split if split else ''}, {extractor} features"
+    )
+    print(evaluate.format_table(results))
+
+
+def command_diagnose(args: argparse.Namespace) -> None:
+    import json
+
+    from zoo import diagnostics
+
+    out = pathlib.Path(args.out)
+    if args.experiment == "vanishing-gradients":
+        import zoo
+        from zoo.data.images import digits_arrays
+
+        if args.model:
+            import keras
+
+            model = keras.saving.load_model(args.model)
+        else:
+            model = zoo.create("dcgan", data_shape=(16, 16, 1), latent_dim=16, width=16)
+        real, _ = digits_arrays(model.data_shape[0], "train", model.data_shape[-1])
+        result = diagnostics.vanishing_gradients(
+            model, real, d_iterations=args.iterations or 300, seed=args.seed, out_dir=out
+        )
+        summary = result.summary()
+    elif args.experiment == "optimal-discriminator":
+        result = diagnostics.optimal_discriminator_check(steps=args.iterations or 2000, seed=args.seed, out_dir=out)
+        summary = result.summary()
+    else:
+        if not args.model:
+            raise ValueError("interpolation needs a MODEL (a .keras or .onnx file, or a run folder).")
+        files = {}
+        for method in diagnostics.METHODS:
+            path = out / f"interpolation_{method}.png"
+            diagnostics.interpolation_grid(args.model, path, method=method, seed=args.seed)
+            files[method] = path
+        result, summary = None, {"files": {key: str(path) for key, path in files.items()}}
+    if result is not None:
+        summary["files"] = {key: str(path) for key, path in result.files.items()}
+    print(json.dumps(summary, indent=2))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -113,6 +206,31 @@ def build_parser() -> argparse.ArgumentParser:
     exporter.add_argument("--format", choices=("onnx", "savedmodel", "both"), default="onnx")
     exporter.add_argument("-o", "--output", required=True, help="output file or folder")
     exporter.set_defaults(handler=command_export)
+
+    evaluator = commands.add_parser("eval", help="score a generator: FID, KID, IS, precision/recall")
+    evaluator.add_argument("model", metavar="MODEL", help="a .keras file, a .onnx file or a run folder")
+    evaluator.add_argument("--data", help="real images: dataset name or image folder (default: the model's)")
+    evaluator.add_argument("--split", help="dataset split (default: test for digits, train otherwise)")
+    evaluator.add_argument(
+        "--metrics", default="fid,kid,is,pr", help="comma-separated: fid, kid, is, pr, dc (default fid,kid,is,pr)"
+    )
+    evaluator.add_argument(
+        "--extractor", default="digits", help="digits, inception, or a .keras feature model (default digits)"
+    )
+    evaluator.add_argument("--classifier", help="a .keras softmax classifier for the IS (default: the extractor's)")
+    evaluator.add_argument("-n", type=int, help="generated samples (default: as many as real images)")
+    evaluator.add_argument("--num-real", type=int, default=10_000, help="real images at most (default 10000)")
+    evaluator.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    evaluator.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    evaluator.set_defaults(handler=command_eval)
+
+    diagnose = commands.add_parser("diagnose", help="run a diagnostic experiment and write its plot and data")
+    diagnose.add_argument("experiment", choices=("vanishing-gradients", "optimal-discriminator", "interpolation"))
+    diagnose.add_argument("model", metavar="MODEL", nargs="?", help="a .keras model (interpolation: also .onnx)")
+    diagnose.add_argument("--out", default="diagnostics", help="output folder (default diagnostics/)")
+    diagnose.add_argument("--iterations", type=int, help="discriminator updates (default 300 / 2000)")
+    diagnose.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    diagnose.set_defaults(handler=command_diagnose)
     return parser
 
 

@@ -95,7 +95,8 @@ def vanishing_gradients(
     d_iterations: int = 300,
     batch_size: int = 64,
     eval_size: int = 256,
-    learning_rate: float = 2e-4,
+    learning_rate: float = 1e-3,
+    beta_2: float = 0.9,
     d_width: int = 32,
     record_every: int = 1,
     seed: int = 0,
@@ -111,10 +112,21 @@ def vanishing_gradients(
     (`eval_size` noise vectors and real samples), so the curves move only because D
     does. The generator runs in inference mode throughout.
 
+    D is trained with Adam(learning_rate, beta_1=0.5, beta_2). The short second-moment
+    memory (beta_2 = 0.9 rather than 0.999) matters: as D's own gradients vanish, a
+    long memory keeps dividing by the large early gradients and D's steps shrink, so
+    it creeps toward optimality over thousands of iterations instead of hundreds.
+
     Args:
         model: a `zoo.GAN` or a noise-only Keras generator network.
         real_images: real samples of the generator's output shape.
+        d_iterations: discriminator updates.
+        batch_size: real and fake samples per D update.
+        eval_size: fixed noise vectors (and real samples) the gradients are measured on.
         d_width: width of the fresh discriminator (`fresh_discriminator`).
+        record_every: measure after every this many D updates (and after the last).
+        seed: seeds D's initialization, the batches and the noise.
+        label: the run's name in plots and data files.
         out_dir: if given, write `vanishing_gradients.png` and `.csv` there.
     """
     generator, prior = _generator_network(model)
@@ -136,7 +148,7 @@ def vanishing_gradients(
 
     keras.utils.set_random_seed(seed)
     discriminator = fresh_discriminator(data_shape, d_width)
-    optimizer = keras.optimizers.Adam(learning_rate, beta_1=0.5)
+    optimizer = keras.optimizers.Adam(learning_rate, beta_1=0.5, beta_2=beta_2)
     optimizer.build(discriminator.trainable_variables)
     weights = generator.trainable_variables
 

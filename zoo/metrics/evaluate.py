@@ -366,7 +366,7 @@ def evaluate_images(
     metrics: str | Sequence[str] = DEFAULT_METRICS,
     extractor: str | os.PathLike | keras.Model | FeatureSpace = "digits",
     *,
-    classifier: keras.Model | None = None,
+    classifier: str | os.PathLike | keras.Model | None = None,
     seed: int = 0,
     batch_size: int = 256,
     is_splits: int = 10,
@@ -397,7 +397,7 @@ def evaluate_generator(
     metrics: str | Sequence[str] = DEFAULT_METRICS,
     extractor: str | os.PathLike | keras.Model | FeatureSpace = "digits",
     *,
-    classifier: keras.Model | None = None,
+    classifier: str | os.PathLike | keras.Model | None = None,
     num_samples: int | None = None,
     seed: int = 0,
     batch_size: int = 256,
@@ -411,7 +411,8 @@ def evaluate_generator(
         real_images: (n, height, width, channels) in [-1, 1], of the generator's size.
         metrics: names from `METRICS` ("fid", "kid", "is", "pr", "dc"), or "fid,kid".
         extractor: "digits", "inception", a `keras.Model` (or `.keras` path) of features.
-        classifier: softmax classifier for the IS (default: the extractor's own).
+        classifier: softmax classifier (or `.keras` path) for the IS (default: the
+            extractor's own).
         num_samples: samples to draw; `None` draws as many as there are real images.
         seed: noise seed (and KID subset seed): the same seed gives the same scores.
         batch_size: generator and extractor batch size.
