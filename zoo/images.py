@@ -42,12 +42,12 @@ def save_image_grid(
     scale: int | None = None,
 ) -> pathlib.Path:
     """Write `images` (values in [-1, 1] or uint8) as a grid PNG, upscaled so that
-    small images (8 to 32 px) stay visible; returns the path."""
+    small images (8 to 32 px) stay visible, up to about 1024 px; returns the path."""
     from PIL import Image
 
     grid = image_grid(images, columns)
     picture = Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid)
-    scale = scale or max(1, 256 // max(1, np.asarray(images).shape[1]))
+    scale = scale or max(1, min(256 // max(1, np.asarray(images).shape[1]), 1024 // picture.width))
     if scale > 1:
         picture = picture.resize((picture.width * scale, picture.height * scale), Image.NEAREST)
     path = pathlib.Path(path)

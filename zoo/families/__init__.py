@@ -1,10 +1,10 @@
 """The GAN families. Importing this package registers each of them."""
 
-from zoo.families.gan import VanillaGAN
 from zoo.families.dcgan import DCGAN
+from zoo.families.gan import VanillaGAN
 from zoo.families.lsgan import LSGAN
+from zoo.families.sngan import SNGAN
 from zoo.families.wgan import WGAN
 from zoo.families.wgan_gp import WGANGP
-from zoo.families.sngan import SNGAN
 
-__all__ = ["DCGAN", "LSGAN", "SNGAN", "VanillaGAN", "WGAN", "WGANGP"]
+__all__ = ["DCGAN", "LSGAN", "SNGAN", "WGAN", "WGANGP", "VanillaGAN"]

@@ -2,17 +2,20 @@
 
 The discriminator regresses its score (no sigmoid) onto a target value: `b` for
 real samples and `a` for fakes, while the generator pulls the score of its fakes
-towards `c` (eq. 2). Unlike the log loss, the squared error keeps penalising fakes
-that are classified correctly but lie far from the data, so the generator still
-gets a gradient when the discriminator wins. With b - c = 1 and b - a = 2 the game
-minimizes the Pearson chi-squared divergence (a = -1, b = 1, c = 0, eq. 9); the
-0-1 coding (a = 0, b = c = 1, eq. 10) is the default here, as in the paper's
-experiments. Networks and optimizer follow DCGAN, as in the paper (sec. 4): batch
-norm in the convolutional discriminator (none in the MLP one for vectors), Adam with lr 2e-4 and beta_1 = 0.5.
+towards `c` (sec. 3.2). Unlike the log loss, the squared error keeps penalising
+fakes that are classified correctly but lie far from the data, so the generator
+still gets a gradient when the discriminator wins. With b - c = 1 and b - a = 2
+(e.g. a = -1, b = 1, c = 0) the game minimizes the Pearson chi-squared divergence;
+the 0-1 coding a = 0, b = c = 1, where the generator aims at the real samples'
+target, is the default here. Networks and optimizer follow DCGAN, as in the
+paper's experiments (sec. 4): batch norm in the convolutional discriminator (none
+in the MLP one for vectors), Adam with lr 2e-4 and beta_1 = 0.5.
 `compile(ttur=True)` gives the TTUR learning rates (Heusel et al. 2017).
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from zoo import losses
 from zoo.gan import GAN
@@ -34,7 +37,7 @@ class LSGAN(GAN):
         **kwargs: see `zoo.gan.GAN`.
     """
 
-    default_d_normalization = {"mlp": None, "dcgan": "batch"}
+    default_d_normalization: ClassVar[dict[str, str | None]] = {"mlp": None, "dcgan": "batch"}
 
     def __init__(
         self,

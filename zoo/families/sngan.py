@@ -6,8 +6,8 @@ Every weight matrix W of the discriminator is divided by its largest singular va
 bounds the Lipschitz constant of each layer by 1 without the extra backward pass of
 a gradient penalty. The base class wraps each discriminator Dense / Conv2D in
 `keras.layers.SpectralNormalization`; there is no batch norm in the discriminator.
-The game is the hinge loss (Lim & Ye 2017), the paper's best on CIFAR-10 and
-STL-10: L_D = E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))], L_G = -E[D(G(z))].
+The game is the hinge loss (Lim & Ye 2017), one of the two losses the paper
+trains with: L_D = E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))], L_G = -E[D(G(z))].
 Optimizer: setting C of the paper's Table 1 (Adam, lr 2e-4, beta_1 = 0.5,
 beta_2 = 0.999, one discriminator step per generator step). For its ResNets the
 paper used lr 2e-4, beta_1 = 0, beta_2 = 0.9 and 5 steps:

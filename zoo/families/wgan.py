@@ -1,21 +1,24 @@
 """WGAN — Arjovsky, Chintala & Bottou 2017, "Wasserstein GAN".
 
 The discriminator becomes a critic f with no sigmoid: its raw scores estimate the
-Earth-Mover (Wasserstein-1) distance W(P_r, P_g) = max_{||f||_L <= 1} E_x[f(x)] -
-E_z[f(G(z))] (eq. 3). The critic maximizes that difference and the generator
-minimizes -E_z[f(G(z))]. To keep f Lipschitz, every critic weight is clipped to
-[-clip_value, clip_value] after each critic update. The paper's Algorithm 1 sets
-the defaults: clip_value c = 0.01, n_critic = 5 critic steps per generator step,
-and RMSProp with lr 5e-5 (momentum-based optimizers made training unstable,
-sec. 4.2). Networks are DCGAN's, batch norm in the critic included, as in the
-paper's image experiments; the MLP critic has none (batch statistics taken on the
-real and the fake batch separately would hide from a critic with clipped weights
-the very differences of mean it must measure). The critic loss is logged, negated, as
+Earth-Mover (Wasserstein-1) distance, by the Kantorovich-Rubinstein duality
+W(P_r, P_g) = max_{||f||_L <= 1} E_x[f(x)] - E_z[f(G(z))]. The critic maximizes
+that difference and the generator minimizes -E_z[f(G(z))]. To keep f Lipschitz,
+every critic weight is clipped to [-clip_value, clip_value] after each critic
+update. The paper's Algorithm 1 sets the defaults: clip_value c = 0.01, n_critic = 5
+critic steps per generator step, and RMSProp with lr 5e-5 (the paper found
+momentum-based optimizers such as Adam made training unstable). Networks are
+DCGAN's, batch norm in the critic included, as in the paper's image experiments.
+The MLP critic has none: with statistics taken separately on the real and the fake
+batch, a critic with clipped weights could hardly tell them apart (its loss stayed
+at 0 on the 2-D mixtures). The critic loss is logged, negated, as
 `wasserstein_distance`: it falls as the generator improves.
 `compile(ttur=True)` gives the TTUR learning rates (Heusel et al. 2017).
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from keras import ops
 
@@ -39,7 +42,7 @@ class WGAN(GAN):
     """
 
     default_d_steps = 5
-    default_d_normalization = {"mlp": None, "dcgan": "batch"}
+    default_d_normalization: ClassVar[dict[str, str | None]] = {"mlp": None, "dcgan": "batch"}
     # The paper's code used PyTorch's RMSprop: rho 0.99 and eps 1e-8 added to sqrt(v).
     # Keras adds epsilon inside the square root, so its default 1e-7 would act as
     # 3e-4 and swamp the critic's tiny gradients; 1e-16 inside is 1e-8 outside.
