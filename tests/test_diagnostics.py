@@ -139,11 +139,15 @@ def test_slerp_of_parallel_vectors_falls_back_to_lerp_and_bad_arguments_raise():
 @pytest.mark.parametrize("method", ["slerp", "linear"])
 def test_interpolation_grid_has_the_expected_size_and_endpoints(tmp_path, tiny_dcgan, method):
     path = tmp_path / f"{method}.png"
-    images = interpolation_grid(tiny_dcgan, path, rows=3, steps=5, method=method, seed=7)
+    images = interpolation_grid(tiny_dcgan, path, rows=3, steps=5, method=method, seed=7, scale=3)
     assert images.shape == (15, SIZE, SIZE, 1)
-    # Each 16 px tile plus a 1 px border, upscaled 256 // 16 = 16 times.
+    # 5 columns and 3 rows of 16 px tiles with 1 px borders, upscaled 3 times.
+    unscaled = (5 * (SIZE + 1) + 1, 3 * (SIZE + 1) + 1)
     with Image.open(path) as grid:
-        assert grid.size == ((5 * (SIZE + 1) + 1) * 16, (3 * (SIZE + 1) + 1) * 16)
+        assert grid.size == (unscaled[0] * 3, unscaled[1] * 3)
+    interpolation_grid(tiny_dcgan, path, rows=3, steps=5, method=method, seed=7)
+    with Image.open(path) as grid:  # the default upscaling keeps the layout
+        assert grid.size[0] % unscaled[0] == 0 and grid.size[0] // unscaled[0] == grid.size[1] // unscaled[1]
     endpoints = tiny_dcgan.sample_noise(6, seed=7)
     ends = tiny_dcgan.generate(endpoints)
     np.testing.assert_allclose(images[0::5], ends[0::2], atol=1e-5)

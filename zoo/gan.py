@@ -124,7 +124,9 @@ class GAN(keras.Model):
         self._custom_networks = {"generator": generator is not None, "discriminator": discriminator is not None}
         self.generator = generator if generator is not None else self.build_generator()
         self.discriminator = discriminator if discriminator is not None else self.build_discriminator()
-        self.seed_generator = keras.random.SeedGenerator(1337, name="latent_seed")
+        # Seeded from the global seed (`keras.utils.set_random_seed`), so runs with
+        # different seeds draw different noise and runs with one seed repeat.
+        self.seed_generator = keras.random.SeedGenerator(name="latent_seed")
 
         # === Trackers ===
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.loss_names}

@@ -86,6 +86,7 @@ def interpolation_grid(
     steps: int = 8,
     method: str = "slerp",
     seed: int = 0,
+    scale: int | None = None,
 ) -> np.ndarray:
     """Write a PNG grid of `rows` interpolations of `steps` images each, row r going
     from noise vector 2r to 2r + 1 (drawn from the model's prior with `seed`), and a
@@ -93,6 +94,7 @@ def interpolation_grid(
 
     `model` is anything `zoo.metrics.evaluate.as_sampler` takes that draws from noise:
     a `zoo.GAN`, a generator network, a `.keras` / `.onnx` path or a run folder.
+    Tiles are 1 px apart; `scale` upsamples the grid (`None`: `save_image_grid`'s choice).
     """
     from zoo.images import save_image_grid
     from zoo.metrics.evaluate import as_sampler
@@ -110,7 +112,7 @@ def interpolation_grid(
     if images.ndim != 4:
         raise ValueError(f"An interpolation grid needs an image generator; this one makes shape {images.shape[1:]}.")
     path = pathlib.Path(path)
-    save_image_grid(images, path, columns=int(steps))
+    save_image_grid(images, path, columns=int(steps), scale=scale)
     path.with_suffix(".json").write_text(
         json.dumps(
             {

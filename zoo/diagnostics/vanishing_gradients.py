@@ -50,16 +50,23 @@ class VanishingGradients:
         return float(self.non_saturating_grad_norm[-1] / self.non_saturating_grad_norm[0])
 
     def summary(self) -> dict[str, float | int | str]:
+        """Start, peak and end of each curve. `*_tail_median` is the median over the
+        last tenth of the records: near-boundary fakes make single records spike."""
+        tail = max(1, len(self.d_iterations) // 10)
         return {
             "run": self.label,
             "d_iterations": int(self.d_iterations[-1]),
             "minimax_grad_norm_start": float(self.minimax_grad_norm[0]),
+            "minimax_grad_norm_peak": float(self.minimax_grad_norm.max()),
             "minimax_grad_norm_end": float(self.minimax_grad_norm[-1]),
+            "minimax_grad_norm_tail_median": float(np.median(self.minimax_grad_norm[-tail:])),
             "minimax_ratio": self.minimax_ratio,
             "non_saturating_grad_norm_start": float(self.non_saturating_grad_norm[0]),
             "non_saturating_grad_norm_end": float(self.non_saturating_grad_norm[-1]),
+            "non_saturating_grad_norm_tail_median": float(np.median(self.non_saturating_grad_norm[-tail:])),
             "non_saturating_ratio": self.non_saturating_ratio,
             "d_accuracy_end": float(self.d_accuracy[-1]),
+            "d_accuracy_tail_min": float(self.d_accuracy[-tail:].min()),
         }
 
 
@@ -224,6 +231,7 @@ def plot_vanishing_gradients(results: Sequence[VanishingGradients], path: str | 
     """Gradient norms (log scale) and D's accuracy against D iterations, one colour per run."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
     figure = Figure(figsize=(7, 6), dpi=100)
     FigureCanvasAgg(figure)
@@ -231,20 +239,20 @@ def plot_vanishing_gradients(results: Sequence[VanishingGradients], path: str | 
     colours = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown")
     for index, result in enumerate(results):
         colour = colours[index % len(colours)]
-        norms.plot(result.d_iterations, result.minimax_grad_norm, color=colour, label=f"{result.label}: minimax")
-        norms.plot(
-            result.d_iterations,
-            result.non_saturating_grad_norm,
-            color=colour,
-            linestyle="--",
-            label=f"{result.label}: non-saturating",
-        )
+        norms.plot(result.d_iterations, result.minimax_grad_norm, color=colour)
+        norms.plot(result.d_iterations, result.non_saturating_grad_norm, color=colour, linestyle="--")
         accuracy.plot(result.d_iterations, result.d_accuracy, color=colour, label=result.label)
     norms.set_yscale("log")
     norms.set_ylabel("‖∇θ generator cost‖")
     norms.set_title("Frozen generator, discriminator trained from scratch (Arjovsky & Bottou 2017)", fontsize="medium")
     norms.grid(alpha=0.3, which="both")
-    norms.legend(fontsize="small")
+    # Colour = run (legend below), line style = cost (legend here).
+    styles = [
+        Line2D([], [], color="gray", label="minimax  E[log(1 − D(G(z)))]"),
+        Line2D([], [], color="gray", linestyle="--", label="non-saturating  −E[log D(G(z))]"),
+    ]
+    norms.legend(handles=styles, fontsize="small", loc="center right")
+    accuracy.legend(fontsize="small", loc="lower right")
     accuracy.set_ylabel("D accuracy")
     accuracy.set_xlabel("discriminator iterations")
     accuracy.set_ylim(0.4, 1.02)

@@ -75,7 +75,7 @@ class GANMetrics(keras.callbacks.Callback):
         self.batch_size = batch_size
         self.verbose = verbose
         self.space = evaluate.feature_space(extractor, classifier)
-        evaluate._check_is_available(self.space, self.metrics)
+        evaluate.check_is_available(self.space, self.metrics)
         self.prefix = self.space.name if prefix is None else prefix
         self.real_images = self.space.prepare(self.real_images, "real images")
         self.keys = [self._key(key) for name in self.metrics for key in evaluate.METRICS[name]]

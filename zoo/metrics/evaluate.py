@@ -349,7 +349,8 @@ def score_features(
     return results
 
 
-def _check_is_available(space: FeatureSpace, metrics: Sequence[str]) -> None:
+def check_is_available(space: FeatureSpace, metrics: Sequence[str]) -> None:
+    """ValueError, saying why, when "is" is asked of a space without a classifier."""
     if "is" in metrics and space.classifier is None:
         reason = (
             "the InceptionV3 ImageNet classifier weights "
@@ -374,7 +375,7 @@ def evaluate_images(
     """`evaluate_generator` for images already drawn (or for two real sets)."""
     metrics = check_metrics(metrics)
     space = extractor if isinstance(extractor, FeatureSpace) else feature_space(extractor, classifier)
-    _check_is_available(space, metrics)
+    check_is_available(space, metrics)
     fake = space.prepare(fake_images, "generated images")
     real = space.prepare(real_images, "real images")
     if fake.shape[1:] != real.shape[1:]:
@@ -424,7 +425,7 @@ def evaluate_generator(
     """
     metrics = check_metrics(metrics)
     space = extractor if isinstance(extractor, FeatureSpace) else feature_space(extractor, classifier)
-    _check_is_available(space, metrics)
+    check_is_available(space, metrics)
     real = np.asarray(real_images)
     if num_samples is None:
         num_samples = len(real)
