@@ -20,15 +20,16 @@ import argparse
 import json
 import os
 import pathlib
-import platform
 import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+
 import keras
 import numpy as np
-import tensorflow as tf
+from machine import machine_facts
 
 import recipes
 import zoo
@@ -47,27 +48,6 @@ SEEDS = (0, 1, 2)
 VANISHING_ITERATIONS = 2000
 START = "<!-- baselines:start -->"
 END = "<!-- baselines:end -->"
-
-
-def machine() -> dict[str, str]:
-    """What the numbers were measured on."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return {
-        "CPU": f"{cpu}, {usable} usable cores of {os.cpu_count()}, no GPU",
-        "Versions": (
-            f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}, "
-            f"NumPy {np.__version__}, keras-gan-zoo {zoo.__version__}"
-        ),
-        "Load average (1, 5, 15 min) at start": ", ".join(f"{value:.2f}" for value in os.getloadavg()),
-    }
 
 
 class GeneratorSnapshots(keras.callbacks.Callback):
@@ -290,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("docs/evaluation.md"))
     parser.add_argument("--diagnostics", type=pathlib.Path, default=pathlib.Path("docs/diagnostics"))
     args = parser.parse_args(argv)
-    info = machine()
+    info = machine_facts()
     command = "python bench/baselines.py " + " ".join(argv if argv is not None else sys.argv[1:])
 
     train, _ = digits_arrays(32, "train")

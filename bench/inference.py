@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import os
 import pathlib
-import platform
 import statistics
 import sys
 import tempfile
@@ -32,12 +31,15 @@ import time
 # Before TensorFlow loads: fewer of its C++ logs between the lines of the table.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+
 import keras
 import numpy as np
 import onnx
 import onnxruntime as ort
 import tensorflow as tf
 import tf2onnx
+from machine import machine_facts
 
 import export
 import zoo
@@ -47,32 +49,6 @@ BASELINE = "SavedModel signature"
 GOAL = 3.0
 BENCH_START = "<!-- bench:start -->"
 BENCH_END = "<!-- bench:end -->"
-
-
-def machine() -> dict[str, str]:
-    """What the numbers were measured on."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    versions = (
-        f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}, "
-        f"onnxruntime {ort.__version__}, tf2onnx {tf2onnx.__version__}, onnx {onnx.__version__}, "
-        f"NumPy {np.__version__}, keras-gan-zoo {zoo.__version__}"
-    )
-    return {
-        "CPU": cpu,
-        "Cores": f"{usable} usable of {os.cpu_count()}",
-        "OS": f"{platform.system()} {platform.release()}",
-        "Versions": versions,
-        "Load average (1, 5, 15 min) at start": load,
-    }
 
 
 def runners(model: zoo.GAN, folder: pathlib.Path) -> dict[str, object]:
@@ -185,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeats < 10 or args.warmup < 1 or not 1 <= args.rounds <= args.repeats:
         parser.error("--repeats must be at least 10, --warmup at least 1, --rounds in [1, repeats].")
 
-    info = machine()
+    info = machine_facts({"onnxruntime": ort.__version__, "tf2onnx": tf2onnx.__version__, "onnx": onnx.__version__})
     keras.utils.set_random_seed(0)
     model = zoo.create("dcgan", data_shape=(args.image_size, args.image_size, args.channels))
     setup = (

@@ -37,7 +37,10 @@ def trained(request):
     name, shape = request.param
     model = tiny_model(name, shape)
     model.compile()
-    before = tuple([v.numpy().copy() for v in net.trainable_variables] for net in (model.generator, model.discriminator))
+    before = tuple(
+        [variable.numpy().copy() for variable in network.trainable_variables]
+        for network in (model.generator, model.discriminator)
+    )
     history = model.fit(random_data(16, shape), batch_size=8, epochs=1, verbose=0, shuffle=False)
     return model, shape, before, history.history
 

@@ -113,12 +113,12 @@ def test_density_integrates_to_one_and_matches_a_hand_computed_value():
 @pytest.mark.parametrize(
     "kwargs",
     [
-        dict(centres=np.zeros((3, 3)), std=0.1),
-        dict(centres=np.zeros((0, 2)), std=0.1),
-        dict(centres=np.array([[0.0, np.nan]]), std=0.1),
-        dict(centres=np.zeros((1, 2)), std=0.0),
-        dict(centres=np.zeros((1, 2)), std=-1.0),
-        dict(centres=np.zeros((1, 2)), std=float("nan")),
+        {"centres": np.zeros((3, 3)), "std": 0.1},
+        {"centres": np.zeros((0, 2)), "std": 0.1},
+        {"centres": np.array([[0.0, np.nan]]), "std": 0.1},
+        {"centres": np.zeros((1, 2)), "std": 0.0},
+        {"centres": np.zeros((1, 2)), "std": -1.0},
+        {"centres": np.zeros((1, 2)), "std": float("nan")},
     ],
 )
 def test_bad_mixture_raises(kwargs):
@@ -202,12 +202,12 @@ def test_unknown_dataset_name_lists_the_known_names():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        (dict(num_samples=0), "num_samples"),
-        (dict(num_samples=-5), "num_samples"),
-        (dict(num_samples=100.0), "num_samples"),
-        (dict(batch_size=0), "batch_size"),
-        (dict(batch_size=True), "batch_size"),
-        (dict(num_samples=10, batch_size=64), "larger than num_samples"),
+        ({"num_samples": 0}, "num_samples"),
+        ({"num_samples": -5}, "num_samples"),
+        ({"num_samples": 100.0}, "num_samples"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"batch_size": True}, "batch_size"),
+        ({"num_samples": 10, "batch_size": 64}, "larger than num_samples"),
     ],
 )
 def test_bad_dataset_sizes_raise(kwargs, message):
@@ -322,7 +322,7 @@ def test_scatter_plot_writes_a_png_of_a_mixture(tmp_path):
 
 def _blue_pixels(path):
     with Image.open(path) as image:
-        red, green, blue = np.asarray(image.convert("RGB"), dtype=int).transpose(2, 0, 1)
+        red, _green, blue = np.asarray(image.convert("RGB"), dtype=int).transpose(2, 0, 1)
     return int(np.count_nonzero(blue > red + 40))
 
 

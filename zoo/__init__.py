@@ -2,8 +2,8 @@
 
 __version__ = "0.1.0"
 
-from zoo.registry import create, family_info, list_models, register_family  # noqa: E402
-from zoo.gan import GAN  # noqa: E402
-from zoo import families  # noqa: E402,F401  (registers the families)
+from zoo import families  # noqa: F401  (registers the families)
+from zoo.gan import GAN
+from zoo.registry import create, family_info, list_models, register_family
 
-__all__ = ["GAN", "create", "family_info", "list_models", "register_family", "__version__"]
+__all__ = ["GAN", "__version__", "create", "family_info", "list_models", "register_family"]

@@ -12,7 +12,8 @@ The training loop follows the Keras guide "Customizing what happens in fit()":
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import keras
 import numpy as np

@@ -8,7 +8,7 @@ Notation: D(x) = sigmoid(logit) for the probabilistic games, D(x) = score otherw
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import tensorflow as tf
 from keras import ops

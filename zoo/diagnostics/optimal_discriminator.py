@@ -126,7 +126,9 @@ def optimal_discriminator_check(
     @tf.function(jit_compile=True)
     def step(real, generated):
         with tf.GradientTape() as tape:
-            loss = losses.discriminator_loss(discriminator(real, training=True), discriminator(generated, training=True))
+            loss = losses.discriminator_loss(
+                discriminator(real, training=True), discriminator(generated, training=True)
+            )
         gradients = tape.gradient(loss, discriminator.trainable_variables)
         optimizer.apply_gradients(zip(gradients, discriminator.trainable_variables))
         return loss
@@ -143,7 +145,10 @@ def optimal_discriminator_check(
     # Held out: fresh seeds, half from each distribution.
     half = num_eval_points // 2
     eval_points = np.concatenate(
-        [data.sample(half, seed=int(rng.integers(2**31))), fake.sample(num_eval_points - half, seed=int(rng.integers(2**31)))]
+        [
+            data.sample(half, seed=int(rng.integers(2**31))),
+            fake.sample(num_eval_points - half, seed=int(rng.integers(2**31))),
+        ]
     )
     target = optimal_discriminator(eval_points, data, fake)
     errors = np.abs(learned(eval_points) - target)

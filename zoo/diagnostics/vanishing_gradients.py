@@ -80,7 +80,9 @@ def _generator_network(model) -> tuple[keras.Model, str]:
     else:
         raise TypeError(f"model must be a zoo.GAN or a Keras generator network, got {type(model).__name__}.")
     if len(network.inputs) != 1:
-        raise ValueError(f"The generator takes {len(network.inputs)} inputs; only noise-only generators are frozen here.")
+        raise ValueError(
+            f"The generator takes {len(network.inputs)} inputs; only noise-only generators are frozen here."
+        )
     return network, prior
 
 
