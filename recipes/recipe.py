@@ -123,5 +123,7 @@ def run_recipe(
 
         files["onnx"] = export.to_onnx(model, directory / "generator.onnx", dataset=recipe.data)
         generator = export.OnnxGenerator(files["onnx"])
-        files["onnx_samples"] = export.save_samples(generator.generate(64, seed=0), directory / "samples_onnx.png")
+        files["onnx_samples"] = export.save_samples(
+            generator.generate(64, seed=0), directory / "samples_onnx.png", generator.metadata
+        )[0]
     return RunResult(model=model, directory=directory, history=history.history, seconds=seconds, files=files)
