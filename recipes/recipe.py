@@ -105,13 +105,15 @@ def run_recipe(
         "loss_plot": directory / "loss.png",
         "model": directory / "model.keras",
     }
+    # The caller's callbacks come first, so that what they add to the epoch logs
+    # (e.g. `zoo.metrics.GANMetrics` scores) reaches history.csv and TensorBoard.
     run_callbacks = [
+        *(callbacks or []),
         keras.callbacks.BackupAndRestore(str(directory / "backup")),
         keras.callbacks.CSVLogger(str(files["history"]), append=True),
         LossPlot(files["loss_plot"], csv_path=files["history"]),
         SampleGrid(files["samples"]),
         keras.callbacks.TensorBoard(str(directory / "logs"), write_graph=False),
-        *(callbacks or []),
     ]
     start = time.perf_counter()
     history = model.fit(dataset, epochs=recipe.epochs, callbacks=run_callbacks, verbose=verbose, shuffle=False)

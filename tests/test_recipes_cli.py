@@ -73,15 +73,30 @@ class CrashAfterEpoch(keras.callbacks.Callback):
 
 
 def test_an_interrupted_run_resumes_where_it_stopped(tmp_path):
+    # The crash comes at the end of the second epoch, before it is logged or backed up.
     with pytest.raises(KeyboardInterrupt):
         run_recipe(TINY_RECIPE, tmp_path, export_onnx=False, verbose=0, callbacks=[CrashAfterEpoch(1)])
-    assert history_epochs(tmp_path / "history.csv") == [0, 1]
+    assert history_epochs(tmp_path / "history.csv") == [0]
     assert (tmp_path / "backup").exists()
     result = run_recipe(TINY_RECIPE, tmp_path, export_onnx=False, verbose=0)
-    # Only the missing epoch ran; the history holds every epoch once.
+    # Only the missing epochs ran; the history holds every epoch once.
     assert history_epochs(tmp_path / "history.csv") == [0, 1, 2]
-    assert len(result.history["g_loss"]) == 1
+    assert len(result.history["g_loss"]) == 2
     assert int(result.model.g_optimizer.iterations) == 3 * (1437 // 128)
+
+
+def test_metrics_callback_scores_reach_history_csv(tmp_path):
+    from zoo.data import digits_arrays
+    from zoo.metrics import GANMetrics
+
+    real, _ = digits_arrays(8, "test")
+    recipe = TINY_RECIPE.replace(epochs=2)
+    run_recipe(recipe, tmp_path, export_onnx=False, verbose=0,
+               callbacks=[GANMetrics(real, metrics=("fid",), every=2, num_samples=64)])
+    with open(tmp_path / "history.csv", newline="") as file:
+        rows = list(csv.DictReader(file))
+    fid = [row["digits_fid"] for row in rows]
+    assert len(fid) == 2 and fid[0] in ("nan", "NA", "") and float(fid[1]) > 0
 
 
 def test_cli_train_sample_and_errors(tmp_path, capsys):
