@@ -207,9 +207,12 @@ def vanishing_table(runs: list[dict]) -> list[str]:
 
 def section(info: dict, rows: dict, training: dict, diagnosed: dict, command: str, held_out_is: dict) -> str:
     optimal = diagnosed["optimal"]
+    recipe = recipes.get_recipe(RECIPE)
     demo = (
-        f"- **Demo DCGAN**: recipe `{RECIPE}` (32x32, latent 64, width 32, {training['epochs']} epochs, "
-        f"seed 0), trained in {training['seconds']:.0f} s"
+        f"- **Demo DCGAN**: recipe `{RECIPE}` ({recipe.image_size}x{recipe.image_size}, "
+        f"latent {recipe.model['latent_dim']}, width {recipe.model['width']}, batch {recipe.batch_size}, "
+        f"{training['epochs']} epochs, seed 0), trained in {training['seconds']:.0f} s "
+        "(with the scores computed every 5 epochs)"
     )
     held_out = (
         "The digits classifier's own held-out digits (450, never seen by it) score digits-IS "
