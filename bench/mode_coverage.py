@@ -192,7 +192,7 @@ def write_markdown(path: pathlib.Path, runs: list[Run], args, command: str, fami
             "deviations of it, a mode is captured when it has at least one HQ point. `ring8`: 8 Gaussians "
             "on the unit circle, std 0.01; `grid25`: 25 Gaussians on {-4, -2, 0, 2, 4}², std 0.05."),
             "",
-            f"Machine: {describe_machine()} (shared with other jobs while this ran).",
+            f"Machine: {describe_machine()}.",
             "",
             f"Command: `{command}` — total {total_seconds / 60:.1f} min.",
             "",
