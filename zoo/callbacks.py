@@ -86,15 +86,15 @@ class LossPlot(keras.callbacks.Callback):
         super().__init__()
         self.path = pathlib.Path(path)
         self.csv_path = pathlib.Path(csv_path) if csv_path else None
+        self._history: dict[str, list[float]] = {}
 
     def on_epoch_end(self, epoch, logs=None):
         if self.csv_path is not None and self.csv_path.exists():
             history = read_history_csv(self.csv_path)
         else:
-            history = getattr(self, "_history", {})
+            history = self._history
             for name, value in (logs or {}).items():
                 history.setdefault(name, []).append(float(value))
-            self._history = history
         if history:
             plot_history(history, self.path)
 

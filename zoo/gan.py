@@ -176,15 +176,23 @@ class GAN(keras.Model):
 
         Returns the loss, or `(loss, {name: value})` to log more values.
         """
-        fake = self.generate_batch(real, condition, training=True)
-        real_logits = self.discriminator(real, training=True)
-        fake_logits = self.discriminator(fake, training=True)
-        return losses.discriminator_loss(real_logits, fake_logits)
+        real_scores, fake_scores, _ = self.score_real_and_fake(real, condition)
+        return losses.discriminator_loss(real_scores, fake_scores)
 
     def generator_loss(self, real, condition=None):
         """The loss the generator minimizes on one batch: non-saturating by default."""
+        return losses.non_saturating_generator_loss(self.score_fakes(real, condition))
+
+    def score_real_and_fake(self, real, condition=None):
+        """`(D(real), D(fake), fake)` for one discriminator step, with as many fresh
+        fakes as `real` holds. Real and fake go through D in two calls, as in DCGAN,
+        so that batch norm never mixes them."""
         fake = self.generate_batch(real, condition, training=True)
-        return losses.non_saturating_generator_loss(self.discriminator(fake, training=True))
+        return self.discriminator(real, training=True), self.discriminator(fake, training=True), fake
+
+    def score_fakes(self, real, condition=None):
+        """D's scores on as many fresh fakes as `real` holds, for a generator step."""
+        return self.discriminator(self.generate_batch(real, condition, training=True), training=True)
 
     def after_discriminator_step(self) -> None:
         """Called after every discriminator update (WGAN clips its weights here)."""

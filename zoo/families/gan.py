@@ -35,7 +35,7 @@ class VanillaGAN(GAN):
         super().__init__(**kwargs)
 
     def generator_loss(self, real, condition=None):
-        fake_logits = self.discriminator(self.generate_batch(real, condition, training=True), training=True)
+        fake_logits = self.score_fakes(real, condition)
         if self.generator_objective == "minimax":
             return losses.minimax_generator_loss(fake_logits)
         return losses.non_saturating_generator_loss(fake_logits)

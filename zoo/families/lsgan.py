@@ -57,19 +57,13 @@ class LSGAN(GAN):
         super().__init__(**kwargs)
 
     def discriminator_loss(self, real, condition=None):
-        fake = self.generate_batch(real, condition, training=True)
+        real_scores, fake_scores, _ = self.score_real_and_fake(real, condition)
         return losses.least_squares_discriminator_loss(
-            self.discriminator(real, training=True),
-            self.discriminator(fake, training=True),
-            real_target=self.real_target,
-            fake_target=self.fake_target,
+            real_scores, fake_scores, real_target=self.real_target, fake_target=self.fake_target
         )
 
     def generator_loss(self, real, condition=None):
-        fake = self.generate_batch(real, condition, training=True)
-        return losses.least_squares_generator_loss(
-            self.discriminator(fake, training=True), target=self.generator_target
-        )
+        return losses.least_squares_generator_loss(self.score_fakes(real, condition), target=self.generator_target)
 
     def get_config(self) -> dict:
         return {

@@ -35,11 +35,8 @@ class SNGAN(GAN):
     default_optimizer = ("adam", 2e-4, {"beta_1": 0.5, "beta_2": 0.999})
 
     def discriminator_loss(self, real, condition=None):
-        fake = self.generate_batch(real, condition, training=True)
-        return losses.hinge_discriminator_loss(
-            self.discriminator(real, training=True), self.discriminator(fake, training=True)
-        )
+        real_scores, fake_scores, _ = self.score_real_and_fake(real, condition)
+        return losses.hinge_discriminator_loss(real_scores, fake_scores)
 
     def generator_loss(self, real, condition=None):
-        fake = self.generate_batch(real, condition, training=True)
-        return losses.hinge_generator_loss(self.discriminator(fake, training=True))
+        return losses.hinge_generator_loss(self.score_fakes(real, condition))

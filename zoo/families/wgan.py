@@ -56,15 +56,12 @@ class WGAN(GAN):
         super().__init__(**kwargs)
 
     def discriminator_loss(self, real, condition=None):
-        fake = self.generate_batch(real, condition, training=True)
-        loss = losses.wasserstein_critic_loss(
-            self.discriminator(real, training=True), self.discriminator(fake, training=True)
-        )
+        real_scores, fake_scores, _ = self.score_real_and_fake(real, condition)
+        loss = losses.wasserstein_critic_loss(real_scores, fake_scores)
         return loss, {"wasserstein_distance": -loss}
 
     def generator_loss(self, real, condition=None):
-        fake = self.generate_batch(real, condition, training=True)
-        return losses.wasserstein_generator_loss(self.discriminator(fake, training=True))
+        return losses.wasserstein_generator_loss(self.score_fakes(real, condition))
 
     def after_discriminator_step(self) -> None:
         # All trainable critic variables, biases and batch-norm scales included, as in

@@ -48,10 +48,8 @@ class WGANGP(GAN):
         super().__init__(**kwargs)
 
     def discriminator_loss(self, real, condition=None):
-        fake = self.generate_batch(real, condition, training=True)
-        wasserstein_loss = losses.wasserstein_critic_loss(
-            self.discriminator(real, training=True), self.discriminator(fake, training=True)
-        )
+        real_scores, fake_scores, fake = self.score_real_and_fake(real, condition)
+        wasserstein_loss = losses.wasserstein_critic_loss(real_scores, fake_scores)
         interpolation_weights = keras.random.uniform((ops.shape(real)[0],), seed=self.seed_generator)
         penalty = losses.gradient_penalty(
             lambda points: self.discriminator(points, training=True), real, fake, interpolation_weights
@@ -60,8 +58,7 @@ class WGANGP(GAN):
         return loss, {"wasserstein_distance": -wasserstein_loss, "gradient_penalty": penalty}
 
     def generator_loss(self, real, condition=None):
-        fake = self.generate_batch(real, condition, training=True)
-        return losses.wasserstein_generator_loss(self.discriminator(fake, training=True))
+        return losses.wasserstein_generator_loss(self.score_fakes(real, condition))
 
     def get_config(self) -> dict:
         return {**super().get_config(), "gp_weight": self.gp_weight}
