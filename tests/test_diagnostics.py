@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 import zoo
-from zoo.cli import main
+from cli import main
 from zoo.data import digits_arrays
 from zoo.data.mixtures import Mixture
 from zoo.diagnostics import (

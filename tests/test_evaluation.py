@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo.cli import main
+from cli import main
 from zoo.data import digits_arrays
 from zoo.metrics import GANMetrics, evaluate_generator, evaluate_images
 from zoo.metrics.evaluate import METRICS, as_sampler, check_metrics

@@ -15,7 +15,7 @@ import export
 import recipes
 import zoo
 from recipes import Recipe, run_recipe
-from zoo.cli import main
+from cli import main
 
 TINY_RECIPE = Recipe(
     name="tiny_dcgan",
@@ -137,7 +137,7 @@ def test_cli_train_exports_onnx_and_export_writes_both_formats(tmp_path):
 
 
 def test_cli_list_shows_every_family():
-    result = subprocess.run([sys.executable, "-m", "zoo.cli", "list"], capture_output=True, text=True, check=True)
+    result = subprocess.run([sys.executable, "-m", "cli", "list"], capture_output=True, text=True, check=True)
     for family in zoo.list_models():
         assert family in result.stdout
     assert "dcgan_digits" in result.stdout
@@ -146,6 +146,6 @@ def test_cli_list_shows_every_family():
 @pytest.mark.parametrize("command", [[], ["train"], ["sample"], ["export"]])
 def test_cli_help(command):
     result = subprocess.run(
-        [sys.executable, "-m", "zoo.cli", *command, "--help"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "cli", *command, "--help"], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0 and "usage: gan-zoo" in result.stdout

@@ -103,9 +103,7 @@ def command_eval(args: argparse.Namespace) -> None:
     image_size, channels = sampler.data_shape[0], sampler.data_shape[-1]
     split = args.split or ("test" if data == "digits" else None)
     # batch_size=1 so that no real image is dropped with a partial last batch.
-    dataset = load_dataset(
-        data, batch_size=1, image_size=image_size, channels=channels, split=split, shuffle=False
-    )
+    dataset = load_dataset(data, batch_size=1, image_size=image_size, channels=channels, split=split, shuffle=False)
     real = np.concatenate([batch.numpy() for batch in dataset.unbatch().take(args.num_real).batch(512)])
     extractor = args.extractor
     if extractor not in evaluate.EXTRACTORS and not pathlib.Path(extractor).is_file():
@@ -117,16 +115,21 @@ def command_eval(args: argparse.Namespace) -> None:
     )
     num_samples = args.n or len(real)
     if args.json:
-        print(json.dumps({
-            "model": sampler.description,
-            "data": data,
-            "split": split,
-            "extractor": extractor,
-            "num_samples": num_samples,
-            "num_real": len(real),
-            "seed": args.seed,
-            "metrics": results,
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "model": sampler.description,
+                    "data": data,
+                    "split": split,
+                    "extractor": extractor,
+                    "num_samples": num_samples,
+                    "num_real": len(real),
+                    "seed": args.seed,
+                    "metrics": results,
+                },
+                indent=2,
+            )
+        )
         return
     print(
         f"{sampler.description}: {num_samples} samples (seed {args.seed}) vs {len(real)} real images from "
