@@ -19,10 +19,11 @@ def command_list(args: argparse.Namespace) -> None:
     import zoo
     from zoo.data import list_datasets
 
-    print("Families:")
+    print("Families (generator inputs with the family's defaults):")
     for name in zoo.list_models():
         info = zoo.family_info(name)
-        print(f"  {name:<10} {info.summary}\n  {'':<10} {info.paper}")
+        inputs = zoo.create(name).generator_inputs
+        print(f"  {name:<10} {info.summary}\n  {'':<10} {info.paper}\n  {'':<10} inputs: {inputs.describe()}")
     print("\nRecipes:")
     for name in recipes.list_recipes():
         print(f"  {name:<14} {recipes.get_recipe(name).description}")
@@ -48,28 +49,44 @@ def command_train(args: argparse.Namespace) -> None:
         print(f"  {key:<13} {path}")
 
 
+def fixed_inputs(args: argparse.Namespace, declared) -> dict:
+    """`--label`, `--code` and `--input NAME=V1,V2,...` as named generator inputs,
+    parsed by what `declared` (the generator's InputSpec) says each input is."""
+    import numpy as np
+
+    texts = {}
+    if args.label is not None:
+        texts["label"] = args.label
+    if args.code is not None:
+        texts["code"] = args.code
+    for item in args.input or []:
+        name, separator, values = item.partition("=")
+        if not separator or not name:
+            raise ValueError(f"--input takes NAME=VALUE[,VALUE...], got {item!r}.")
+        texts[name] = values
+    fixed = {}
+    for name, text in texts.items():
+        if name not in declared:
+            raise ValueError(f"This generator has no input {name!r}; its inputs are {', '.join(declared.names)}.")
+        categorical = declared[name].kind == "categorical"
+        try:
+            values = [(int if categorical else float)(value) for value in str(text).split(",")]
+        except ValueError:
+            kind = "integer class ids" if categorical else "numbers"
+            raise ValueError(f"{name} takes {kind} separated by commas, got {text!r}.") from None
+        fixed[name] = np.asarray(values[0] if categorical and len(values) == 1 else values)
+        if not categorical:
+            fixed[name] = fixed[name].astype("float32")
+    return fixed
+
+
 def command_sample(args: argparse.Namespace) -> None:
     import export
 
-    path = pathlib.Path(args.model)
-    if path.is_dir() and (path / "model.keras").exists():
-        path = path / "model.keras"
-    if not path.exists():
-        raise FileNotFoundError(f"No model at {path}: expected a .keras file, a .onnx file or a run folder.")
-    metadata = None
-    if path.suffix == ".onnx":
-        generator = export.OnnxGenerator(path)
-        samples, metadata = generator.generate(args.n, seed=args.seed), generator.metadata
-    elif path.suffix == ".keras":
-        import keras
-
-        import zoo  # noqa: F401  (registers the families for loading)
-
-        samples = keras.saving.load_model(path).sample(args.n, seed=args.seed)
-    else:
-        raise ValueError(f"{path} is not a model: expected a .keras or .onnx file.")
-    written = export.save_samples(samples, args.output, metadata)
-    print(f"Wrote {args.n} samples from {path} to {', '.join(str(item) for item in written)}")
+    generator = export.load_generator(args.model)
+    samples = generator.sample(args.n, seed=args.seed, **fixed_inputs(args, generator.generator_inputs))
+    written = export.save_samples(samples, args.output, getattr(generator, "metadata", None), preview=True)
+    print(f"Wrote {args.n} samples from {args.model} to {', '.join(str(item) for item in written)}")
 
 
 def command_export(args: argparse.Namespace) -> None:
@@ -91,7 +108,9 @@ def command_eval(args: argparse.Namespace) -> None:
     from zoo.metrics import evaluate
 
     metrics = evaluate.check_metrics(args.metrics)  # before any slow loading
-    sampler = evaluate.as_sampler(args.model)
+    import export
+
+    sampler = evaluate.as_sampler(export.load_generator(args.model))
     if sampler.data_shape is None or len(sampler.data_shape) != 3:
         raise ValueError(
             f"{sampler.description} does not generate images (output shape {sampler.data_shape}); "
@@ -165,10 +184,13 @@ def command_diagnose(args: argparse.Namespace) -> None:
     else:
         if not args.model:
             raise ValueError("interpolation needs a MODEL (a .keras or .onnx file, or a run folder).")
+        import export
+
+        generator = export.load_generator(args.model)
         files = {}
         for method in diagnostics.METHODS:
             path = out / f"interpolation_{method}.png"
-            diagnostics.interpolation_grid(args.model, path, method=method, seed=args.seed)
+            diagnostics.interpolation_grid(generator, path, method=method, seed=args.seed)
             files[method] = path
         result, summary = None, {"files": {key: str(path) for key, path in files.items()}}
     if result is not None:
@@ -201,7 +223,12 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("model", metavar="MODEL", help="a .keras file, a .onnx file or a run folder")
     sample.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
     sample.add_argument("-o", "--output", default="samples.png", help="output PNG (WAV for audio)")
-    sample.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    sample.add_argument("--seed", type=int, default=0, help="seed of the generator inputs (default 0)")
+    sample.add_argument("--label", help="class id for every sample, or one per sample comma-separated")
+    sample.add_argument("--code", help="continuous code for every sample, comma-separated (e.g. 0.5,-1)")
+    sample.add_argument(
+        "--input", action="append", metavar="NAME=VALUES", help="any other generator input, comma-separated values"
+    )
     sample.set_defaults(handler=command_sample)
 
     exporter = commands.add_parser("export", help="export a generator to ONNX and/or SavedModel")

@@ -1,6 +1,6 @@
-"""Generators out of the zoo: SavedModel and ONNX artifacts that take the noise
-(and labels, codes) as named inputs, carry their metadata, and are checked
-against Keras to 1e-4 when written.
+"""Generators out of the zoo: SavedModel and ONNX artifacts that take their declared
+inputs (noise, labels, codes, images) as named inputs, carry their metadata, and are
+checked against Keras to 1e-4 before they are moved into place.
 
     export.export_model("runs/dcgan-mnist", format="both")
     samples = export.OnnxGenerator("generator.onnx").generate(16, seed=0)
@@ -8,12 +8,12 @@ against Keras to 1e-4 when written.
 """
 
 from export.metadata import METADATA_FILE, read_metadata
-from export.model_export import FORMATS, export_model
+from export.model_export import FORMATS, export_model, load_generator
 from export.onnx_export import to_onnx
 from export.onnx_generator import OnnxGenerator
 from export.parity import TOLERANCE, ExportParityError, verify
-from export.samples import save_samples
 from export.savedmodel_export import to_savedmodel
+from zoo.samples import save_samples
 
 __all__ = [
     "FORMATS",
@@ -22,6 +22,7 @@ __all__ = [
     "ExportParityError",
     "OnnxGenerator",
     "export_model",
+    "load_generator",
     "read_metadata",
     "save_samples",
     "to_onnx",

@@ -15,35 +15,45 @@ import keras
 
 import zoo
 from export import serving
+from zoo import spec
 from zoo.gan import GAN
 
 METADATA_FILE = "zoo_metadata.json"
-#: Bumped when a field changes meaning; new fields do not bump it.
-METADATA_VERSION = 1
+#: Bumped when a field changes meaning; new fields do not bump it. 2: categorical
+#: inputs are integer ids, inputs are declared in `generator_inputs`.
+METADATA_VERSION = 2
 #: The key whose presence marks an artifact as written by this package.
 MARKER = "zoo_version"
 
 
-def build_metadata(model: keras.Model, dataset: str | None = None) -> dict[str, Any]:
-    """The metadata of `model` (a `zoo.GAN` or a bare generator: then the family
-    and prior are unknown, `None`). `dataset` wins over a `model.dataset` attribute."""
-    generator = serving.generator_of(model)
+def build_metadata(model: keras.Model, artifact: str | None = None, dataset: str | None = None) -> dict[str, Any]:
+    """The metadata of one exported network of `model` (a `zoo.GAN`, or a bare
+    generator: then the family and prior are unknown, `None`). `dataset` wins over
+    the model's own `dataset` hyperparameter."""
+    exported = serving.exported_of(model, artifact)
     is_gan = isinstance(model, GAN)
-    data_shape = serving.data_shape_of(generator)
-    latent = next((tensor for tensor in generator.inputs if tensor.name == "z"), generator.inputs[0])
+    network = exported.network
+    outputs = [
+        {"name": name, "shape": [None, *tensor.shape[1:]], "dtype": "float32"}
+        for name, tensor in zip(exported.outputs, network.outputs)
+    ]
+    noise = exported.inputs.noise
     return {
         "producer": "keras-gan-zoo",
         "zoo_version": zoo.__version__,
         "metadata_version": METADATA_VERSION,
         "family": model.family if is_gan else None,
-        "latent_dim": int(latent.shape[-1]),
-        "latent_prior": model.latent_prior if is_gan else None,
-        "data_shape": list(data_shape),
-        "inputs": {
-            tensor.name: {"shape": list(tensor.shape), "dtype": str(tensor.dtype)} for tensor in generator.inputs
-        },
-        "output": {"name": serving.output_name(data_shape), "shape": [None, *data_shape], "dtype": "float32"},
-        "value_range": serving.value_range(generator),
+        "artifact": exported.name,
+        "generator_inputs": exported.inputs.get_config(),
+        "sampler": spec.SAMPLER,
+        "latent_dim": int(noise.shape[0]) if noise is not None else None,
+        "latent_prior": noise.prior if noise is not None else None,
+        "data_shape": list(model.data_shape) if is_gan else list(network.outputs[0].shape[1:]),
+        "data_kind": model.data_kind if is_gan else spec.data_kind(tuple(network.outputs[0].shape[1:])),
+        "inputs": {item.name: {"shape": [None, *item.shape], "dtype": item.dtype} for item in exported.inputs},
+        "outputs": outputs,
+        "output": outputs[0],
+        "value_range": serving.value_range(network),
         "dataset": dataset if dataset is not None else getattr(model, "dataset", None),
         "config": {
             "class_name": keras.saving.get_registered_name(type(model)),
@@ -86,7 +96,7 @@ def decode_onnx_metadata(props: dict[str, str]) -> dict[str, Any]:
             metadata[key] = json.loads(text)
         except ValueError:
             metadata[key] = text
-    for key in ("family", "latent_prior", "dataset"):
+    for key in ("family", "latent_prior", "dataset", "latent_dim"):
         metadata.setdefault(key, None)
     return metadata
 

@@ -1,53 +1,51 @@
 """`export_model`: the one call behind `gan-zoo export`, from a model, a `.keras`
-file or a training run folder to ONNX and/or SavedModel files."""
+file or a training run folder to ONNX and/or SavedModel files — one per network the
+model exports (`GAN.exports()`), named after it: `generator.onnx`,
+`generator_savedmodel/`, and for families with more, e.g. `encoder.onnx`,
+`generator_a2b.onnx`."""
 
 from __future__ import annotations
 
-import json
+import os
 import pathlib
 import zipfile
 
 import keras
 
 from export import metadata as metadata_lib
+from export import serving
 from export.onnx_export import DEFAULT_OPSET, to_onnx
 from export.parity import TOLERANCE
 from export.savedmodel_export import to_savedmodel
 
 FORMATS = ("onnx", "savedmodel", "both")
 RUN_MODEL_FILE = "model.keras"
-#: The file of a run folder (written by `recipes.run_recipe`) naming its dataset.
-RUN_RECIPE_FILE = "recipe.json"
-DEFAULT_ONNX_NAME = "generator.onnx"
-DEFAULT_SAVEDMODEL_NAME = "generator_savedmodel"
+SAVEDMODEL_SUFFIX = "_savedmodel"
 
 
-def _run_dataset(run_folder: pathlib.Path) -> str | None:
-    try:
-        recipe = json.loads((run_folder / RUN_RECIPE_FILE).read_text())
-    except (OSError, ValueError):
-        return None
-    return recipe.get("data") if isinstance(recipe, dict) and isinstance(recipe.get("data"), str) else None
+def onnx_name(artifact: str) -> str:
+    return f"{artifact}.onnx"
 
 
-def load_source(source: keras.Model | str | pathlib.Path) -> tuple[keras.Model, pathlib.Path | None, str | None]:
-    """`(model, folder, dataset)` for a model, a `.keras` file or a run folder
-    holding `model.keras`: the folder is where exports go by default, the dataset
-    what the run folder says (if anything)."""
+def savedmodel_name(artifact: str) -> str:
+    return f"{artifact}{SAVEDMODEL_SUFFIX}"
+
+
+def load_source(source: keras.Model | str | pathlib.Path) -> tuple[keras.Model, pathlib.Path | None]:
+    """`(model, file)` for a model, a `.keras` file or a run folder holding
+    `model.keras`: the file is what was loaded (exports go beside it by default)."""
     if isinstance(source, keras.Model):
-        return source, None, None
+        return source, None
     path = pathlib.Path(source)
     if not path.exists():
         raise FileNotFoundError(
             f"No model at {path}: expected a .keras file or a run folder containing {RUN_MODEL_FILE}."
         )
-    dataset = None
     if path.is_dir():
         if not (path / RUN_MODEL_FILE).is_file():
             raise FileNotFoundError(
                 f"{path} is a folder without {RUN_MODEL_FILE}: expected a run folder or a .keras file."
             )
-        dataset = _run_dataset(path)
         path = path / RUN_MODEL_FILE
     if path.suffix != ".keras" or not zipfile.is_zipfile(path):
         raise ValueError(
@@ -58,7 +56,22 @@ def load_source(source: keras.Model | str | pathlib.Path) -> tuple[keras.Model, 
         model = keras.saving.load_model(path, compile=False)
     except Exception as error:  # Keras raises many types for a broken archive
         raise ValueError(f"Could not load {path} as a Keras model: {error}") from error
-    return model, path.parent, dataset
+    return model, path
+
+
+def _targets(output: pathlib.Path, format: str, artifacts: list[str], as_folder: bool) -> list[tuple]:
+    """`(kind, artifact, path)` for each file to write."""
+    kinds = ["onnx", "savedmodel"] if format == "both" else [format]
+    single = len(kinds) == 1 and len(artifacts) == 1 and not as_folder
+    targets = []
+    for kind in kinds:
+        for artifact in artifacts:
+            if single:
+                path = output
+            else:
+                path = output / (onnx_name(artifact) if kind == "onnx" else savedmodel_name(artifact))
+            targets.append((kind, artifact, path))
+    return targets
 
 
 def export_model(
@@ -70,40 +83,65 @@ def export_model(
     opset: int = DEFAULT_OPSET,
     tolerance: float = TOLERANCE,
 ) -> list[pathlib.Path]:
-    """Export the generator of `source` (a `zoo.GAN`, a `.keras` file or a run
-    folder containing `model.keras`); returns the paths written, each checked
-    against Keras to 1e-4.
+    """Export every network `source` exports (a `zoo.GAN`, a `.keras` file or a run
+    folder containing `model.keras`); returns the paths written, each checked against
+    Keras to `tolerance` before it was moved into place.
 
     Args:
-        output: for `"onnx"` / `"savedmodel"`, the file / folder to write, or an
-            existing folder to write `generator.onnx` / `generator_savedmodel/` in;
-            for `"both"`, the folder receiving both. Default: the folder of the
-            `.keras` file or the run folder.
+        output: a folder (an existing one, a path ending in `/`, or any path when
+            several files are written) receiving `generator.onnx` /
+            `generator_savedmodel/` (and the other networks' files); or, for one
+            network in one format, the `.onnx` file / SavedModel folder itself.
+            Default: the folder of the `.keras` file or the run folder.
         format: `"onnx"`, `"savedmodel"` or `"both"`.
-        dataset: recorded in the metadata; default `model.dataset`, or what a
-            run folder's recipe.json says.
+        dataset: recorded in the metadata; default the model's `dataset`.
         opset: the ONNX opset.
         tolerance: the largest difference from Keras an export may show.
     """
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {format!r}.")
-    model, folder, run_dataset = load_source(source)
-    dataset = dataset if dataset is not None else getattr(model, "dataset", None) or run_dataset
+    model, source_file = load_source(source)
     if output is None:
-        if folder is None:
+        if source_file is None:
             raise ValueError("Pass output=: where to write the export of an in-memory model.")
-        output = folder
+        output = source_file.parent
+    text = os.fspath(output)
     output = pathlib.Path(output)
-    if output.exists() and not output.is_dir() and format == "both":
-        raise ValueError(f"{output} is a file; format='both' writes into a folder.")
+    artifacts = [exported.name for exported in serving.exports_of(model)]
+    as_folder = (
+        text.endswith(("/", os.sep))
+        or (output.is_dir() and not metadata_lib.is_savedmodel(output))
+        or (format == "onnx" and output.suffix != ".onnx")
+    )
+    if output.exists() and not output.is_dir() and (format == "both" or len(artifacts) > 1):
+        raise ValueError(f"{output} is a file; this export writes several files into a folder.")
+    if format == "onnx" and not as_folder and output.is_dir():
+        raise ValueError(f"{output} is a SavedModel folder; write the ONNX file elsewhere.")
+    targets = _targets(output, format, artifacts, as_folder)
+    if source_file is not None:
+        for _, _, path in targets:
+            if path.resolve() == source_file.resolve():
+                raise ValueError(f"Refusing to write the export over its own input {source_file}.")
 
     paths = []
-    if format in ("onnx", "both"):
-        path = output / DEFAULT_ONNX_NAME if output.is_dir() or format == "both" else output
-        paths.append(to_onnx(model, path, opset, dataset=dataset, tolerance=tolerance))
-    if format in ("savedmodel", "both"):
-        # An existing SavedModel at `output` is replaced, not nested into.
-        inside = format == "both" or (output.is_dir() and not metadata_lib.is_savedmodel(output))
-        path = output / DEFAULT_SAVEDMODEL_NAME if inside else output
-        paths.append(to_savedmodel(model, path, dataset=dataset, tolerance=tolerance))
+    for kind, artifact, path in targets:
+        write = to_onnx if kind == "onnx" else to_savedmodel
+        options = {"opset": opset} if kind == "onnx" else {}
+        paths.append(write(model, path, artifact=artifact, dataset=dataset, tolerance=tolerance, **options))
     return paths
+
+
+def load_generator(source: str | pathlib.Path) -> object:
+    """What `gan-zoo sample` / `eval` / `diagnose` take: a `.keras` file or run folder
+    (the `zoo.GAN`), or an `.onnx` file (an `OnnxGenerator`); a run folder without
+    `model.keras` falls back to its `generator.onnx`."""
+    from export.onnx_generator import OnnxGenerator
+
+    path = pathlib.Path(source)
+    if path.is_dir() and not (path / RUN_MODEL_FILE).is_file() and (path / onnx_name("generator")).is_file():
+        path = path / onnx_name("generator")
+    if path.suffix == ".onnx" or (path.is_file() and path.suffix not in (".keras", "")):
+        if path.suffix != ".onnx":
+            raise ValueError(f"{path} is not a model: expected a .keras or .onnx file, or a run folder.")
+        return OnnxGenerator(path)
+    return load_source(path)[0]

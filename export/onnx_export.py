@@ -1,7 +1,7 @@
-"""`to_onnx`: a generator as an ONNX graph, with the zoo metadata in `metadata_props`.
+"""`to_onnx`: an exported network as an ONNX graph, with the zoo metadata in `metadata_props`.
 
 tf2onnx's `from_keras` fails on Keras 3 models (KeyError 'keras_tensor_N'), so the
-generator is converted through `from_function` on the serving `tf.function`, which
+network is converted through `from_function` on the serving `tf.function`, which
 traces the same inference-mode graph the SavedModel serves.
 """
 
@@ -15,6 +15,7 @@ import keras
 from export import metadata as metadata_lib
 from export import serving
 from export.parity import TOLERANCE, check_parity
+from zoo.io import atomic_path
 
 DEFAULT_OPSET = 17
 
@@ -24,24 +25,27 @@ def to_onnx(
     path: str | pathlib.Path,
     opset: int = DEFAULT_OPSET,
     *,
+    artifact: str | None = None,
     dataset: str | None = None,
     tolerance: float = TOLERANCE,
 ) -> pathlib.Path:
-    """Write the generator of `model` (a `zoo.GAN` or a bare generator) to `path`
-    as ONNX, then check it against Keras (`verify`); returns the path.
+    """Write one exported network of `model` (a `zoo.GAN` or a bare generator;
+    `artifact` names which, default the generator) to `path` as ONNX, checked
+    against Keras (`verify`) before it is moved into place; returns the path.
 
-    Inputs are the generator's named inputs (`z`, `label`, ...) with a dynamic
-    `batch` dimension; the output is `image`, `audio` or `sample`.
+    Inputs are the declared inputs (`z`, `label`, `code`, `image`) with a dynamic
+    `batch` dimension; outputs are named (`image`, `audio`, `sample`, ...).
 
     Raises:
-        ExportParityError: the ONNX graph differs from Keras by more than `tolerance`.
+        ExportParityError: the ONNX graph differs from Keras by more than
+            `tolerance` (or gives NaN); nothing is written then.
     """
     import onnx
     import tf2onnx
 
-    generator = serving.generator_of(model)
-    metadata = metadata_lib.build_metadata(model, dataset)
-    function, specs, _ = serving.serving_function(generator)
+    exported = serving.exported_of(model, artifact)
+    metadata = metadata_lib.build_metadata(model, exported.name, dataset)
+    function, specs = serving.serving_function(exported)
     # tf2onnx logs every rewrite at INFO; warnings and errors still show.
     logging.getLogger("tf2onnx").setLevel(logging.WARNING)
     proto, _ = tf2onnx.convert.from_function(function, input_signature=specs, opset=opset)
@@ -53,12 +57,12 @@ def to_onnx(
             dimension.dim_param = "batch"
     for key, value in metadata_lib.encode_onnx_metadata(metadata).items():
         proto.metadata_props.add(key=key, value=value)
-    signature = f"{', '.join(metadata['inputs'])} -> {metadata['output']['name']}"
-    proto.doc_string = f"keras-gan-zoo {metadata['family'] or 'generator'}: {signature}"
+    signature = f"{', '.join(metadata['inputs'])} -> {', '.join(output['name'] for output in metadata['outputs'])}"
+    proto.doc_string = f"keras-gan-zoo {metadata['family'] or 'generator'} {exported.name}: {signature}"
     onnx.checker.check_model(proto)
 
     path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    onnx.save(proto, str(path))
-    check_parity(model, path, tolerance)
+    with atomic_path(path) as temporary:
+        onnx.save(proto, str(temporary))
+        check_parity(model, temporary, tolerance, exported.name, destination=path)
     return path

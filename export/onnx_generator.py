@@ -1,10 +1,13 @@
-"""`OnnxGenerator`: samples from an exported generator with onnxruntime and numpy
-only — no TensorFlow graph runs, which is what a deployment wants."""
+"""`OnnxGenerator`: samples from an exported network with onnxruntime and numpy —
+no TensorFlow graph runs, which is what a deployment wants.
+
+It reads the declared inputs (`generator_inputs`) from the file's metadata and draws
+them with the same portable sampler as `zoo.GAN.sample_inputs`, so
+`OnnxGenerator(path).generate(n, seed=s)` equals `model.sample(n, seed=s)`.
+"""
 
 from __future__ import annotations
 
-import math
-import numbers
 import pathlib
 import warnings
 from typing import Any
@@ -12,11 +15,11 @@ from typing import Any
 import numpy as np
 
 from export import metadata as metadata_lib
+from zoo import spec
+from zoo.spec import check_count
 
-LATENT_INPUT = "z"
-LABEL_INPUT = "label"
-#: onnxruntime's element types and the numpy dtypes fed to them.
-_ONNX_FLOAT_TYPES = {"tensor(float)": "float32", "tensor(float16)": "float16", "tensor(double)": "float64"}
+#: onnxruntime's element types and the input kinds a foreign model's inputs can be.
+_ONNX_FLOAT_TYPES = ("tensor(float)", "tensor(float16)", "tensor(double)")
 
 
 def default_providers() -> list[str]:
@@ -28,30 +31,15 @@ def default_providers() -> list[str]:
     return ["CPUExecutionProvider"]
 
 
-def check_count(n: Any) -> int:
-    """`n` as an int, or a ValueError unless it is a positive whole number."""
-    whole = isinstance(n, numbers.Real) and not isinstance(n, bool) and math.isfinite(n) and n == int(n)
-    if not whole or n < 1:
-        raise ValueError(f"n must be a positive integer (the number of samples), got {n!r}.")
-    return int(n)
-
-
-def sample_noise(n: int, latent_dim: int, latent_prior: str = "normal", seed: int | None = 0) -> np.ndarray:
-    """The noise `zoo.GAN.sample_noise` draws: same seed, same prior, same vectors."""
-    n = check_count(n)
-    rng = np.random.default_rng(seed)
-    if latent_prior == "uniform":
-        return rng.uniform(-1.0, 1.0, (n, latent_dim)).astype("float32")
-    return rng.standard_normal((n, latent_dim)).astype("float32")
-
-
 class OnnxGenerator:
-    """An exported generator (`export.to_onnx`) run with onnxruntime.
+    """An exported network (`export.to_onnx`) run with onnxruntime.
 
-    `generate(n, seed)` draws z from the prior named in the metadata, exactly as
-    `zoo.GAN.sample_noise` does; `generate(z=...)` uses given noise. A model exported
-    by another tool (no zoo metadata) still runs: its first input is taken as the
-    latent vector and z is drawn from N(0, I), with a warning.
+    `generate(n, seed)` draws the declared inputs from `seed` exactly as
+    `zoo.GAN.sample_inputs` does, with any of them given by name (`label=3`,
+    `code=...`, `z=...`); `generate(z=...)` alone runs given noise. A translator
+    (no noise, an `image` input) is run with `translate(images)`. A model exported by
+    another tool (no zoo metadata) still runs: its float inputs are taken as noise
+    from N(0, I), with a warning.
 
     Args:
         path: the `.onnx` file.
@@ -92,122 +80,124 @@ class OnnxGenerator:
             raise ValueError(f"{self.path} is not an ONNX model onnxruntime can load: {error}") from error
 
         self.metadata = metadata_lib.decode_onnx_metadata(self.session.get_modelmeta().custom_metadata_map)
-        self._inputs = {value.name: value for value in self.session.get_inputs()}
-        self.input_names = list(self._inputs)
-        self.output_name = self.session.get_outputs()[0].name
-        self.latent_input = LATENT_INPUT if LATENT_INPUT in self._inputs else self.input_names[0]
-        width = self._inputs[self.latent_input].shape[-1]
-        if not self.metadata:
-            self.latent_dim = width if isinstance(width, int) else None
-            self.latent_prior = "normal"
-            warnings.warn(
-                f"{self.path} has no keras-gan-zoo metadata (exported by another tool?): taking input "
-                f"{self.latent_input!r} as the latent vector of size {self.latent_dim}, drawn from N(0, I).",
-                stacklevel=2,
+        self.input_names = [value.name for value in self.session.get_inputs()]
+        self.output_names = [value.name for value in self.session.get_outputs()]
+        self.output_name = self.output_names[0]
+        self.generator_inputs = self._declared_inputs()
+        if sorted(self.generator_inputs.names) != sorted(self.input_names):
+            raise ValueError(
+                f"{self.path} declares inputs {self.generator_inputs.names} in its metadata but its graph takes "
+                f"{self.input_names}."
             )
-        else:
-            self.latent_dim = int(self.metadata["latent_dim"])
-            self.latent_prior = self.metadata.get("latent_prior")
-            if self.latent_prior is None:
-                self.latent_prior = "normal"
-                warnings.warn(
-                    f"{self.path} does not record its latent prior (exported from a bare generator): "
-                    "drawing z from N(0, I).",
-                    stacklevel=2,
+        noise = self.generator_inputs.noise
+        self.latent_dim = int(noise.shape[0]) if noise is not None else None
+        self.latent_prior = noise.prior if noise is not None else None
+        shape = self.metadata.get("data_shape")
+        self.data_shape = tuple(shape) if shape else None
+        self.data_kind = self.metadata.get("data_kind")
+        self.dataset = self.metadata.get("dataset")
+        self.description = f"ONNX {self.metadata.get('artifact') or 'generator'} {self.path}"
+
+    def _declared_inputs(self) -> spec.InputSpec:
+        """The inputs from the metadata; for a foreign file, its float inputs as
+        N(0, I) noise (with a warning)."""
+        declared = self.metadata.get("generator_inputs")
+        if declared:
+            inputs = spec.InputSpec.from_config(declared)
+            for item in inputs.of_kind("noise"):
+                if item.prior is None:
+                    warnings.warn(
+                        f"{self.path} does not record the latent prior of {item.name!r} (exported from a bare "
+                        "generator): drawing it from N(0, I).",
+                        stacklevel=3,
+                    )
+            return spec.InputSpec(
+                [
+                    spec.GeneratorInput(item.name, item.kind, item.shape, prior="normal")
+                    if item.kind == "noise" and item.prior is None
+                    else item
+                    for item in inputs
+                ]
+            )
+        items = []
+        for value in self.session.get_inputs():
+            shape = value.shape[1:]
+            if value.type not in _ONNX_FLOAT_TYPES or not shape or not all(isinstance(size, int) for size in shape):
+                raise ValueError(
+                    f"{self.path} has no keras-gan-zoo metadata and its input {value.name!r} "
+                    f"({value.type}, shape {value.shape}) is not a float vector: cannot tell what to feed it."
                 )
+            items.append(spec.GeneratorInput(value.name, "noise", tuple(shape), prior="normal"))
+        warnings.warn(
+            f"{self.path} has no keras-gan-zoo metadata (exported by another tool?): taking inputs "
+            f"{self.input_names} as noise drawn from N(0, I).",
+            stacklevel=3,
+        )
+        return spec.InputSpec(items)
 
     def __repr__(self) -> str:
         family = self.metadata.get("family") or "generator"
-        return f"OnnxGenerator({str(self.path)!r}, {family}, inputs={self.input_names}, output={self.output_name!r})"
+        return f"OnnxGenerator({str(self.path)!r}, {family}, inputs={self.input_names}, outputs={self.output_names})"
 
-    def _input_shape(self, name: str) -> tuple[int | None, ...]:
-        shape = self.metadata.get("inputs", {}).get(name, {}).get("shape") or self._inputs[name].shape
-        return tuple(size if isinstance(size, int) else None for size in shape)
-
-    def _input_dtype(self, name: str) -> str:
-        return _ONNX_FLOAT_TYPES.get(self._inputs[name].type, "float32")
+    def sample_inputs(self, n: int, seed: int | None = 0, **fixed: Any) -> dict[str, np.ndarray]:
+        """n rows of every input drawn from `seed`, as `zoo.GAN.sample_inputs` draws them."""
+        return self.generator_inputs.sample(n, seed, **fixed)
 
     def sample_noise(self, n: int, seed: int | None = 0) -> np.ndarray:
-        """n latent vectors from the prior; identical to `zoo.GAN.sample_noise`."""
-        if self.latent_dim is None:
-            raise ValueError(f"{self.path} does not fix its latent size; pass z=... to generate.")
-        return sample_noise(n, self.latent_dim, self.latent_prior, seed)
-
-    def _check_float(self, name: str, values: Any, batch_size: int | None) -> np.ndarray:
-        """`values` as the input's float dtype, or a ValueError naming the expected shape."""
-        shape = self._input_shape(name)
-        dtype = self._input_dtype(name)
-        expected = "(" + ", ".join(["batch", *(str(size) for size in shape[1:])]) + ")"
-        try:
-            array = np.asarray(values)
-        except ValueError as error:  # ragged lists
-            raise ValueError(f"{name} must be an array of shape {expected} and dtype {dtype}: {error}") from None
-        if array.dtype.kind != "f":
-            raise ValueError(f"{name} must be an array of shape {expected} and dtype {dtype}, got dtype {array.dtype}.")
-        fits = array.ndim == len(shape) and all(
-            size is None or size == actual for size, actual in zip(shape[1:], array.shape[1:])
-        )
-        if not fits or array.shape[0] < 1:
-            raise ValueError(f"{name} must be an array of shape {expected} and dtype {dtype}, got shape {array.shape}.")
-        if batch_size is not None and array.shape[0] != batch_size:
-            raise ValueError(f"{name} holds {array.shape[0]} rows, but {batch_size} samples were asked for.")
-        return array.astype(dtype, copy=False)
-
-    def _labels(self, labels: Any, batch_size: int) -> np.ndarray:
-        """Class ids (an int, or one per sample) as one-hot rows; one-hot floats as they are."""
-        classes = self._input_shape(LABEL_INPUT)[-1]
-        if labels is None:
-            # Every class in turn: a grid of n samples then shows each class.
-            labels = np.arange(batch_size) % classes
-        array = np.asarray(labels)
-        if array.dtype.kind in "iu" and array.ndim <= 1:
-            ids = np.broadcast_to(array, (batch_size,)) if array.ndim == 0 else array
-            if ids.shape != (batch_size,) or ids.min() < 0 or ids.max() >= classes:
-                raise ValueError(
-                    f"label must be class ids in [0, {classes}), one per sample ({batch_size}), got {array.tolist()}."
-                )
-            return np.eye(classes, dtype=self._input_dtype(LABEL_INPUT))[ids]
-        if array.dtype.kind != "f":
-            raise ValueError(
-                f"label must be class ids in [0, {classes}) or one-hot rows of shape (batch, {classes}), "
-                f"got dtype {array.dtype}."
-            )
-        return self._check_float(LABEL_INPUT, array, batch_size)
+        """The noise rows of `sample_inputs(n, seed)`."""
+        noise = self.generator_inputs.noise
+        if noise is None:
+            raise ValueError(f"{self.path} takes no noise.")
+        return self.sample_inputs(n, seed)[noise.name]
 
     def generate(
-        self, n: int | None = None, seed: int | None = 0, label: Any = None, *, z: Any = None, **inputs: Any
-    ) -> np.ndarray:
-        """Samples as a numpy array: `n` of them from noise drawn with `seed`, or one
-        per row of `z` (shape (batch, latent_dim), float32).
+        self, n: int | None = None, seed: int | None = 0, *, batch_size: int | None = None, **inputs: Any
+    ) -> np.ndarray | dict[str, np.ndarray]:
+        """Samples as numpy: `n` of them from inputs drawn with `seed` (those given
+        by name are used instead), or, without `n`, one per row of the given inputs
+        (all of them). One output as an array, several as a dict by name.
 
         Args:
-            label: for generators that take one: class ids (an int or one per
-                sample) or one-hot rows; by default the classes in turn.
-            **inputs: the generator's other inputs by name (`code=`, `image=`).
+            batch_size: rows per `session.run` call (default: all at once).
         """
-        if z is None:
-            if n is None:
-                raise ValueError("Pass n (how many samples to draw) or z (the noise, shape (batch, latent_dim)).")
-            z = self.sample_noise(n, seed)
-        else:
-            batch = None if n is None else check_count(n)
-            z = self._check_float(self.latent_input, z, batch)
-        batch_size = z.shape[0]
-        if label is not None:
-            inputs[LABEL_INPUT] = label
-        unknown = sorted(set(inputs) - set(self.input_names))
-        if unknown:
-            raise ValueError(f"This generator has no input {unknown}; its inputs are {self.input_names}.")
-        feeds = {self.latent_input: z}
-        for name in self.input_names:
-            if name == self.latent_input:
-                continue
-            if name == LABEL_INPUT:
-                feeds[name] = self._labels(inputs.get(name), batch_size)
-            elif name in inputs:
-                feeds[name] = self._check_float(name, inputs[name], batch_size)
-            else:
+        if n is None:
+            if not inputs:
                 raise ValueError(
-                    f"This generator also takes {name!r} of shape {self._input_shape(name)}; pass {name}=..."
+                    f"Pass n (how many samples to draw) or the inputs ({', '.join(self.generator_inputs.names)})."
                 )
-        return self.session.run([self.output_name], feeds)[0]
+            feeds = self.generator_inputs.check(inputs)
+        else:
+            feeds = self.sample_inputs(check_count(n), seed, **inputs)
+        return self.run(feeds, batch_size)
+
+    def sample(
+        self, n: int, seed: int | None = 0, *, batch_size: int | None = None, **fixed: Any
+    ) -> np.ndarray | dict[str, np.ndarray]:
+        """n samples from inputs drawn with `seed`, `fixed` ones given (as `zoo.GAN.sample`)."""
+        return self.generate(n, seed, batch_size=batch_size, **fixed)
+
+    def run(self, feeds: dict[str, np.ndarray], batch_size: int | None = None) -> np.ndarray | dict[str, np.ndarray]:
+        """The session on checked inputs, `batch_size` rows at a time."""
+        total = len(next(iter(feeds.values())))
+        step = total if batch_size is None else check_count(batch_size, "batch_size")
+        dtypes = {value.name: value.type for value in self.session.get_inputs()}
+        parts = []
+        for start in range(0, total, step):
+            chunk = {}
+            for name, values in feeds.items():
+                values = values[start : start + step]
+                chunk[name] = values.astype("float16") if dtypes[name] == "tensor(float16)" else values
+            parts.append(self.session.run(self.output_names, chunk))
+        outputs = {
+            name: np.concatenate([part[index] for part in parts]) for index, name in enumerate(self.output_names)
+        }
+        return outputs[self.output_name] if len(outputs) == 1 else outputs
+
+    def translate(self, images: Any, batch_size: int | None = None) -> np.ndarray:
+        """A translator's outputs for `images` (its one conditioning-sample input)."""
+        conditioning = self.generator_inputs.of_kind("sample")
+        if len(conditioning) != 1 or len(self.generator_inputs) != 1:
+            raise ValueError(
+                f"{self.path} is not a translator (inputs: {self.generator_inputs.describe()}); use generate()."
+            )
+        return self.run(self.generator_inputs.check({conditioning[0].name: images}), batch_size)

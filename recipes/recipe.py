@@ -13,6 +13,7 @@ import keras
 import zoo
 from zoo.callbacks import LossPlot, SampleGrid
 from zoo.data import load_dataset
+from zoo.io import atomic_path, write_text
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,15 +89,13 @@ def run_recipe(
     folder (`keras.callbacks.BackupAndRestore` in `backup/`).
     """
     directory = pathlib.Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "recipe.json").write_text(json.dumps(dataclasses.asdict(recipe), indent=2))
     keras.utils.set_random_seed(seed)
-
     dataset = build_dataset(recipe, seed)
-    data_shape = tuple(dataset.element_spec.shape[1:])
-    model = zoo.create(recipe.family, data_shape=data_shape, **recipe.model)
-    model.dataset = recipe.data
+    samples_spec = dataset.element_spec[0] if isinstance(dataset.element_spec, tuple) else dataset.element_spec
+    model = zoo.create(recipe.family, data_shape=tuple(samples_spec.shape[1:]), dataset=recipe.data, **recipe.model)
     model.compile(**recipe.compile)
+    # Written once the recipe is known to build: a failed start changes nothing.
+    write_text(directory / "recipe.json", json.dumps(dataclasses.asdict(recipe), indent=2))
 
     files = {
         "recipe": directory / "recipe.json",
@@ -118,14 +117,19 @@ def run_recipe(
     start = time.perf_counter()
     history = model.fit(dataset, epochs=recipe.epochs, callbacks=run_callbacks, verbose=verbose, shuffle=False)
     seconds = time.perf_counter() - start
-    model.save(files["model"])
+    with atomic_path(files["model"]) as temporary:
+        model.save(temporary)
 
     if export_onnx:
         import export
 
-        files["onnx"] = export.to_onnx(model, directory / "generator.onnx", dataset=recipe.data)
+        written = export.export_model(model, directory, "onnx")
+        files.update({path.stem if path.stem != "generator" else "onnx": path for path in written})
         generator = export.OnnxGenerator(files["onnx"])
+        suffix = ".wav" if model.data_kind == "audio" else ".png" if model.data_kind == "images" else None
+        if suffix is None:
+            suffix = ".png" if model.data_shape == (2,) else ".npy"
         files["onnx_samples"] = export.save_samples(
-            generator.generate(64, seed=0), directory / "samples_onnx.png", generator.metadata
+            generator.generate(64, seed=0), directory / f"samples_onnx{suffix}", generator.metadata, preview=True
         )[0]
     return RunResult(model=model, directory=directory, history=history.history, seconds=seconds, files=files)

@@ -10,6 +10,7 @@ from conftest import mirrored_strategy, random_data, tiny_model, weights_of
 
 import zoo
 import zoo.gan
+import zoo.spec
 from zoo import networks
 
 
@@ -56,7 +57,7 @@ def test_dcgan_refuses_vectors_and_points_to_gan():
 @pytest.mark.parametrize("size", [16, 32, 64])
 @pytest.mark.parametrize("channels", [1, 3])
 def test_dcgan_networks_at_each_resolution(size, channels):
-    generator = networks.dcgan_generator(8, (size, size, channels), width=4)
+    generator = networks.dcgan_generator(zoo.spec.InputSpec([zoo.spec.noise(8)]), (size, size, channels), width=4)
     discriminator = networks.dcgan_discriminator((size, size, channels), width=4)
     images = generator(np.zeros((2, 8), "float32"))
     assert images.shape == (2, size, size, channels)
@@ -142,8 +143,9 @@ def one_distributed_step(strategy, family: str, scale_loss=True, monkeypatch=Non
     with strategy.scope():
         keras.utils.set_random_seed(0)
         # MLPs without batch norm: per-replica batch statistics differ by design.
-        model = zoo.create(family, data_shape=(8,), latent_dim=4, width=16, d_normalization=None,
-                           latent_sampler=replica_aware_sampler)
+        model = zoo.create(
+            family, data_shape=(8,), latent_dim=4, width=16, d_normalization=None, latent_sampler=replica_aware_sampler
+        )
         model.compile(g_optimizer=keras.optimizers.SGD(0.1), d_optimizer=keras.optimizers.SGD(0.1))
     model.fit(tf.data.Dataset.from_tensor_slices(data).batch(16), epochs=1, verbose=0)
     return weights_of(model.generator, model.discriminator)
@@ -160,9 +162,7 @@ def test_two_replicas_take_the_same_step_as_one_device(family):
 def test_without_loss_scaling_two_replicas_would_step_twice_as_far(monkeypatch):
     """The check above can fail: removing the replica scaling breaks it."""
     single = one_distributed_step(tf.distribute.OneDeviceStrategy("/cpu:0"), "gan")
-    mirrored = one_distributed_step(
-        mirrored_strategy(), "gan", scale_loss=False, monkeypatch=monkeypatch
-    )
+    mirrored = one_distributed_step(mirrored_strategy(), "gan", scale_loss=False, monkeypatch=monkeypatch)
     assert max(np.abs(one - two).max() for one, two in zip(single, mirrored)) > 1e-3
 
 
@@ -194,7 +194,7 @@ def test_uniform_prior_draws_in_the_unit_box():
 
 
 def test_custom_networks_are_used_and_saved(tmp_path):
-    generator = networks.mlp_generator(3, (2,), width=5, hidden_layers=1)
+    generator = networks.mlp_generator(zoo.spec.InputSpec([zoo.spec.noise(3)]), (2,), width=5, hidden_layers=1)
     model = zoo.create("gan", data_shape=(2,), latent_dim=3, generator=generator)
     assert model.generator is generator
     model.compile()

@@ -35,12 +35,11 @@ def trained_files(tmp_path_factory, digits):
 
     keras.utils.set_random_seed(0)
     folder = tmp_path_factory.mktemp("tiny_run")
-    model = zoo.create("dcgan", data_shape=(SIZE, SIZE, 1), latent_dim=8, width=8)
+    model = zoo.create("dcgan", data_shape=(SIZE, SIZE, 1), latent_dim=8, width=8, dataset="digits")
     model.compile()
     model.fit(digits[0], epochs=1, batch_size=64, verbose=0)
     model.save(folder / "model.keras")
-    (folder / "recipe.json").write_text(json.dumps({"data": "digits"}))
-    onnx_path = export.to_onnx(model, folder / "generator.onnx", dataset="digits")
+    onnx_path = export.to_onnx(model, folder / "generator.onnx")
     return {"model": model, "folder": folder, "keras": folder / "model.keras", "onnx": onnx_path}
 
 
@@ -83,7 +82,8 @@ def test_one_seed_gives_one_score_and_every_model_form_agrees(trained_files, dig
     assert evaluate_generator(model, test, ("fid",), num_samples=100, seed=4)["fid"] != by_model["fid"]
     for source in (trained_files["keras"], trained_files["folder"]):
         assert evaluate_generator(source, test, ("fid", "pr"), num_samples=100, seed=3) == pytest.approx(by_model)
-    by_onnx = evaluate_generator(trained_files["onnx"], test, ("fid", "pr"), num_samples=100, seed=3)
+    onnx_generator = export.OnnxGenerator(trained_files["onnx"])
+    by_onnx = evaluate_generator(onnx_generator, test, ("fid", "pr"), num_samples=100, seed=3)
     assert by_onnx == pytest.approx(by_model, rel=1e-3, abs=1e-3)
     # A bare generator network draws z from N(0, I), the model's prior.
     by_network = evaluate_generator(model.generator, test, ("fid",), num_samples=100, seed=3)
@@ -197,7 +197,7 @@ def test_cli_eval_json_matches_the_api_for_onnx_and_run_folders(trained_files, d
 
     assert main(["eval", str(trained_files["folder"]), "--metrics", "fid", "-n", "150", "--json"]) == 0
     folder_report = json.loads(capsys.readouterr().out)
-    assert folder_report["data"] == "digits"  # from the run folder's recipe.json
+    assert folder_report["data"] == "digits"  # from the model's config
     assert folder_report["metrics"]["fid"] == pytest.approx(expected["fid"], rel=1e-6)
 
 

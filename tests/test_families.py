@@ -98,6 +98,7 @@ def test_save_load_generates_the_same_and_keeps_training(trained, tmp_path):
     data = random_data(16, shape, seed=1)
     model.fit(data, batch_size=8, epochs=1, verbose=0, shuffle=False)
     loaded.fit(data, batch_size=8, epochs=1, verbose=0, shuffle=False)
-    for original, restored in zip(weights_of(model.generator, model.discriminator),
-                                  weights_of(loaded.generator, loaded.discriminator)):
+    for original, restored in zip(
+        weights_of(model.generator, model.discriminator), weights_of(loaded.generator, loaded.discriminator)
+    ):
         np.testing.assert_allclose(restored, original, atol=1e-5)

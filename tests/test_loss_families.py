@@ -33,14 +33,23 @@ PAPER_DEFAULTS = {
     # Mao et al. 2017: DCGAN's Adam(2e-4, beta_1 0.5); batch norm in the convolutional D.
     "lsgan": ({"class": "Adam", "learning_rate": 2e-4, "beta_1": 0.5}, 1, {"mlp": None, "dcgan": "batch"}),
     # Arjovsky et al. 2017, Algorithm 1: RMSProp 5e-5, n_critic 5 (PyTorch's rho and eps).
-    "wgan": ({"class": "RMSprop", "learning_rate": 5e-5, "rho": 0.99, "epsilon": 1e-16}, 5,
-             {"mlp": None, "dcgan": "batch"}),
+    "wgan": (
+        {"class": "RMSprop", "learning_rate": 5e-5, "rho": 0.99, "epsilon": 1e-16},
+        5,
+        {"mlp": None, "dcgan": "batch"},
+    ),
     # Gulrajani et al. 2017, Algorithm 1: Adam(1e-4, 0, 0.9), n_critic 5; layer norm.
-    "wgan_gp": ({"class": "Adam", "learning_rate": 1e-4, "beta_1": 0.0, "beta_2": 0.9}, 5,
-                {"mlp": "layer", "dcgan": "layer"}),
+    "wgan_gp": (
+        {"class": "Adam", "learning_rate": 1e-4, "beta_1": 0.0, "beta_2": 0.9},
+        5,
+        {"mlp": "layer", "dcgan": "layer"},
+    ),
     # Miyato et al. 2018, Table 1 setting C: Adam(2e-4, 0.5, 0.999), n_dis 1; no batch norm.
-    "sngan": ({"class": "Adam", "learning_rate": 2e-4, "beta_1": 0.5, "beta_2": 0.999}, 1,
-              {"mlp": None, "dcgan": None}),
+    "sngan": (
+        {"class": "Adam", "learning_rate": 2e-4, "beta_1": 0.5, "beta_2": 0.999},
+        1,
+        {"mlp": None, "dcgan": None},
+    ),
 }
 
 
@@ -76,7 +85,8 @@ def test_ttur_sets_the_two_learning_rates_and_keeps_the_rest():
 
 # === WGAN: weight clipping ===
 @pytest.mark.parametrize(
-    "shape, clip_value", [(VECTOR_SHAPE, 0.01), (IMAGE_SHAPE, 0.01), (VECTOR_SHAPE, 0.05)],
+    "shape, clip_value",
+    [(VECTOR_SHAPE, 0.01), (IMAGE_SHAPE, 0.01), (VECTOR_SHAPE, 0.05)],
     ids=["vectors", "images", "vectors-clip-0.05"],
 )
 def test_wgan_clips_every_critic_weight_after_fit(shape, clip_value):
@@ -176,9 +186,7 @@ def test_lsgan_losses_use_the_targets():
     assert float(model.discriminator_loss(data)) == pytest.approx(float(expected_d), rel=1e-6)
     assert float(model.generator_loss(data)) == pytest.approx(float(expected_g), rel=1e-6)
     # And the default coding gives something else on the same scores.
-    assert float(losses.least_squares_discriminator_loss(real_scores, fake_scores)) != pytest.approx(
-        float(expected_d)
-    )
+    assert float(losses.least_squares_discriminator_loss(real_scores, fake_scores)) != pytest.approx(float(expected_d))
 
 
 # === Hyperparameters: config and checks ===

@@ -145,9 +145,9 @@ def batch(shape, seed):
 def test_gradient_penalty_is_zero_for_a_critic_of_unit_gradient_norm():
     # w = (0.6, 0.8): ||w|| = sqrt(0.36 + 0.64) = 1, so (||∇f|| - 1)^2 = 0 at every x̂
     # (up to the 1e-12 inside the square root: (sqrt(1 + 1e-12) - 1)^2 ~ 2.5e-25).
-    penalty = losses.gradient_penalty(linear_critic([0.6, 0.8]), batch((8, 2), 0), batch((8, 2), 1), tensor(
-        np.linspace(0, 1, 8)
-    ))
+    penalty = losses.gradient_penalty(
+        linear_critic([0.6, 0.8]), batch((8, 2), 0), batch((8, 2), 1), tensor(np.linspace(0, 1, 8))
+    )
     assert value(penalty) == pytest.approx(0.0, abs=1e-10)
 
 

@@ -51,9 +51,7 @@ def test_frechet_distance_of_full_covariances_matches_sqrtm_reference(rng):
     a, b = rng.normal(size=(5, 5)), rng.normal(size=(5, 5))
     sigma1, sigma2 = a @ a.T + 0.1 * np.eye(5), b @ b.T + 0.1 * np.eye(5)
     mu1, mu2 = rng.normal(size=5), rng.normal(size=5)
-    reference = np.sum((mu1 - mu2) ** 2) + np.trace(
-        sigma1 + sigma2 - 2 * scipy.linalg.sqrtm(sigma1 @ sigma2).real
-    )
+    reference = np.sum((mu1 - mu2) ** 2) + np.trace(sigma1 + sigma2 - 2 * scipy.linalg.sqrtm(sigma1 @ sigma2).real)
     assert frechet_distance(mu1, sigma1, mu2, sigma2) == pytest.approx(reference, rel=1e-8)
 
 
@@ -99,9 +97,7 @@ def test_feature_statistics_streamed_in_batches_match_the_one_shot_path(rng):
     assert stats_a.count == 257
     np.testing.assert_allclose(stats_a.mean, features_a.mean(axis=0), atol=1e-12)
     np.testing.assert_allclose(stats_a.covariance, np.cov(features_a, rowvar=False), atol=1e-12)
-    assert stats_a.frechet_distance(stats_b) == pytest.approx(
-        fid(features_a, features_b), rel=1e-10
-    )
+    assert stats_a.frechet_distance(stats_b) == pytest.approx(fid(features_a, features_b), rel=1e-10)
 
 
 def test_feature_statistics_covariance_survives_a_large_mean_offset(rng):

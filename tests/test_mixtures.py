@@ -224,9 +224,7 @@ def test_true_samples_capture_every_mode(name):
     coverage = mode_coverage_for(name, points)
     assert coverage.modes_captured == coverage.num_modes == EXPECTED_MODES[name]
     assert coverage.num_points == NUM_EVAL_POINTS
-    assert sum(coverage.high_quality_per_mode) == round(
-        coverage.high_quality_fraction * NUM_EVAL_POINTS
-    )
+    assert sum(coverage.high_quality_per_mode) == round(coverage.high_quality_fraction * NUM_EVAL_POINTS)
     # ~98.9% by the Rayleigh law; the binomial std over 2,500 points is ~0.002.
     assert coverage.high_quality_fraction == pytest.approx(TRUE_HIGH_QUALITY_FRACTION, abs=0.01)
 

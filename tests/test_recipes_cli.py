@@ -14,8 +14,8 @@ from PIL import Image
 import export
 import recipes
 import zoo
-from recipes import Recipe, run_recipe
 from cli import main
+from recipes import Recipe, run_recipe
 
 TINY_RECIPE = Recipe(
     name="tiny_dcgan",
@@ -49,7 +49,9 @@ def test_unknown_recipe_lists_recipes_and_families():
 def test_run_writes_the_run_folder(tmp_path):
     result = run_recipe(TINY_RECIPE, tmp_path, export_onnx=False, verbose=0)
     assert sorted(path.name for path in (tmp_path / "samples").iterdir()) == [
-        "epoch_001.png", "epoch_002.png", "epoch_003.png"
+        "epoch_001.png",
+        "epoch_002.png",
+        "epoch_003.png",
     ]
     with Image.open(tmp_path / "samples" / "epoch_003.png") as grid:
         assert grid.size[0] > 64  # an 8x8 grid of 8 px digits, upscaled to be visible
@@ -91,8 +93,13 @@ def test_metrics_callback_scores_reach_history_csv(tmp_path):
 
     real, _ = digits_arrays(8, "test")
     recipe = TINY_RECIPE.replace(epochs=2)
-    run_recipe(recipe, tmp_path, export_onnx=False, verbose=0,
-               callbacks=[GANMetrics(real, metrics=("fid",), every=2, num_samples=64)])
+    run_recipe(
+        recipe,
+        tmp_path,
+        export_onnx=False,
+        verbose=0,
+        callbacks=[GANMetrics(real, metrics=("fid",), every=2, num_samples=64)],
+    )
     with open(tmp_path / "history.csv", newline="") as file:
         rows = list(csv.DictReader(file))
     fid = [row["digits_fid"] for row in rows]
@@ -101,8 +108,9 @@ def test_metrics_callback_scores_reach_history_csv(tmp_path):
 
 def test_cli_train_sample_and_errors(tmp_path, capsys):
     out = tmp_path / "run"
-    code = main(["train", "dcgan", "--data", "digits", "--epochs", "1", "--image-size", "8",
-                 "--out", str(out), "--no-export"])
+    code = main(
+        ["train", "dcgan", "--data", "digits", "--epochs", "1", "--image-size", "8", "--out", str(out), "--no-export"]
+    )
     assert code == 0
     assert (out / "samples" / "epoch_001.png").exists()
     assert (out / "model.keras").exists()

@@ -7,14 +7,34 @@ import pathlib
 import keras
 import numpy as np
 
-from zoo.images import save_image_grid
+from zoo.samples import save_figure, save_samples
 
 
 class SampleGrid(keras.callbacks.Callback):
     """Every `every` epochs, write `directory/epoch_NNN.png`: samples from one fixed
-    latent batch, so that successive grids show the same z as training goes on."""
+    batch of generator inputs, so that successive grids show the same inputs as
+    training goes on. What it writes follows the kind of data: a grid of images (for
+    a family with a categorical input, one row per class and the same noise down
+    each column), a scatter of 2-D points, or for audio `epoch_NNN_000.wav`, ... and
+    a waveform / spectrogram PNG.
 
-    def __init__(self, directory: str | pathlib.Path, num_samples: int = 64, seed: int = 0, every: int = 1):
+    Args:
+        directory: where the files go.
+        num_samples: samples per epoch (a conditional grid rounds it to full rows).
+        seed: seed of the fixed inputs (`GAN.sample_inputs`).
+        every: write after epochs every, 2 * every, ...
+        fixed_inputs: inputs the spec cannot draw (a translator's images), or any
+            input to hold fixed.
+    """
+
+    def __init__(
+        self,
+        directory: str | pathlib.Path,
+        num_samples: int = 64,
+        seed: int = 0,
+        every: int = 1,
+        fixed_inputs: dict[str, np.ndarray] | None = None,
+    ):
         super().__init__()
         if every < 1:
             raise ValueError(f"every must be at least 1, got {every}.")
@@ -22,39 +42,42 @@ class SampleGrid(keras.callbacks.Callback):
         self.num_samples = num_samples
         self.seed = seed
         self.every = every
-        self._latent = None
+        self.fixed_inputs = dict(fixed_inputs or {})
+        self._inputs = None
+        self._columns = None
 
     def on_train_begin(self, logs=None):
-        self._latent = self.model.sample_noise(self.num_samples, self.seed)
+        self._inputs, self._columns = grid_inputs(self.model, self.num_samples, self.seed, **self.fixed_inputs)
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every:
             return
-        samples = self.model.generate(self._latent)
-        path = self.directory / f"epoch_{epoch + 1:03d}.png"
-        if samples.ndim == 4:
-            save_image_grid(samples, path)
-        elif samples.ndim == 2 and samples.shape[-1] == 2:
-            save_scatter(samples, path, title=f"epoch {epoch + 1}")
+        outputs = self.model.generate(self._inputs)
+        kind = self.model.data_kind
+        if kind == "audio":
+            save_samples(outputs, self.directory / f"epoch_{epoch + 1:03d}.wav", preview=True)
+        elif kind == "images" or np.shape(outputs)[-1] == 2:
+            save_samples(outputs, self.directory / f"epoch_{epoch + 1:03d}.png", columns=self._columns)
+        else:
+            save_samples(outputs, self.directory / f"epoch_{epoch + 1:03d}.npy")
 
 
-def save_scatter(points: np.ndarray, path: str | pathlib.Path, title: str | None = None) -> pathlib.Path:
-    """A scatter PNG of 2-D samples."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure, axes = plt.subplots(figsize=(4, 4))
-    axes.scatter(points[:, 0], points[:, 1], s=2, alpha=0.5)
-    axes.set_aspect("equal")
-    if title:
-        axes.set_title(title)
-    figure.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(figure)
-    return path
+def grid_inputs(model, num_samples: int, seed: int = 0, **fixed) -> tuple[dict[str, np.ndarray], int | None]:
+    """`(inputs, columns)` for a picture of `model`'s samples: for a generator with a
+    categorical input (and no fixed value for it), one row per category with the
+    same other inputs down each column; otherwise `num_samples` drawn inputs."""
+    conditioning = [item.name for item in model.generator_inputs.of_kind("sample") if item.name in fixed]
+    if conditioning:  # a translator: one sample per given image
+        num_samples = len(fixed[conditioning[0]])
+    categorical = [item for item in model.generator_inputs.of_kind("categorical") if item.name not in fixed]
+    if not categorical:
+        return model.sample_inputs(num_samples, seed, **fixed), None
+    rows = categorical[0]
+    columns = max(1, num_samples // rows.num_classes)
+    inputs = model.sample_inputs(columns, seed, **fixed)
+    tiled = {name: np.concatenate([values] * rows.num_classes) for name, values in inputs.items()}
+    tiled[rows.name] = np.repeat(np.arange(rows.num_classes, dtype="int32"), columns)
+    return tiled, columns
 
 
 def plot_history(history: dict[str, list[float]], path: str | pathlib.Path) -> pathlib.Path:
@@ -64,8 +87,6 @@ def plot_history(history: dict[str, list[float]], path: str | pathlib.Path) -> p
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     figure, axes = plt.subplots(figsize=(6, 4))
     for name, values in history.items():
         axes.plot(range(1, len(values) + 1), values, marker="." if len(values) < 30 else None, label=name)
@@ -73,9 +94,7 @@ def plot_history(history: dict[str, list[float]], path: str | pathlib.Path) -> p
     axes.set_ylabel("value (epoch mean)")
     axes.grid(alpha=0.3)
     axes.legend()
-    figure.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)
 
 
 class LossPlot(keras.callbacks.Callback):

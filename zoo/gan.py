@@ -1,10 +1,11 @@
 """`GAN`: the base model every family subclasses.
 
-It owns what the families share — the networks, the latent prior, the optimizer
-steps, loss scaling for distribution and mixed precision, the trackers, config and
-save/load — so that a family module only says what is different about it: its
-networks (if not the shared MLP / DCGAN ones), its losses, and hooks such as
-weight clipping after a critic step.
+It owns what the families share — the named networks and which optimizer trains
+each, the generator's declared inputs (`zoo.spec.InputSpec`) and their sampling, the
+optimizer steps, loss scaling for distribution and mixed precision, the trackers,
+config and save/load, and what gets exported — so that a family module only says
+what is different about it: its networks (if not the shared MLP / DCGAN ones), its
+generator inputs, its losses, and hooks such as weight clipping after a critic step.
 
 The training loop follows the Keras guide "Customizing what happens in fit()":
 `d_steps` discriminator updates, then one generator update, per batch.
@@ -12,18 +13,20 @@ The training loop follows the Keras guide "Customizing what happens in fit()":
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import math
+import numbers
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, NamedTuple
 
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from zoo import losses, networks
+from zoo import losses, networks, spec
 
 ARCHITECTURES = ("mlp", "dcgan")
-LATENT_PRIORS = ("normal", "uniform")
+LATENT_PRIORS = spec.PRIORS
 
 #: Heusel et al. 2017 (TTUR): the discriminator learns faster than the generator.
 TTUR_LEARNING_RATES = (1e-4, 4e-4)
@@ -36,15 +39,31 @@ def scale_loss_for_replicas(loss):
     return loss / replicas if replicas > 1 else loss
 
 
+class Fakes(NamedTuple):
+    """Generated samples together with the inputs they were generated from, so a
+    loss can use both (InfoGAN's codes, BiGAN's (G(z), z) pairs)."""
+
+    samples: Any
+    inputs: dict[str, Any]
+
+
+def _whole(value: Any, what: str, minimum: int = 1) -> int:
+    """`value` as an int, or a ValueError unless it is a whole number >= minimum."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or value != int(value) or value < minimum:
+        raise ValueError(f"{what} must be an integer of at least {minimum}, got {value!r}.")
+    return int(value)
+
+
 class GAN(keras.Model):
     """The base generative adversarial network (Goodfellow et al. 2014).
 
     Args:
         data_shape: shape of one sample: `(height, width, channels)` for images,
-            `(features,)` for vectors.
+            `(length, channels)` for audio, `(features,)` for vectors.
         latent_dim: size of the noise vector z.
         architecture: `"mlp"`, `"dcgan"` or `"auto"` (the family's default for
-            images, an MLP for vectors).
+            images, an MLP otherwise).
         width: hidden units of the MLPs, or the filters of the DCGAN layer next to
             the image. `None` picks 256 (MLP) or 64 (DCGAN).
         hidden_layers: hidden layers of the MLPs.
@@ -53,8 +72,13 @@ class GAN(keras.Model):
         d_normalization: `"batch"`, `"layer"` or `None` between discriminator
             layers; `"auto"` takes the family's choice.
         output_activation: last activation of the generator; `"auto"` is tanh for
-            images (data in [-1, 1]) and linear for vectors.
-        generator, discriminator: networks to use instead of the built ones.
+            images and audio (data in [-1, 1]) and linear for vectors.
+        dataset: the name of the training data, recorded in the config and in
+            exported metadata (so `eval` knows what to compare against).
+        generator_inputs: the generator's inputs as `InputSpec.get_config()`; only
+            to check a saved config against the family's (they must agree).
+        generator, discriminator (and any other name in `network_roles`): networks
+            to use instead of the built ones; saved with the model.
         latent_sampler: callable `batch_size -> z`, replacing the prior when
             training (e.g. to inject noise in a test). Not saved with the model.
     """
@@ -66,18 +90,26 @@ class GAN(keras.Model):
     #: A normalization, or one per architecture (`{"mlp": None, "dcgan": "batch"}`).
     default_d_normalization: str | None | dict[str, str | None] = "batch"
     spectral_norm = False
-    #: What the family can generate: "images" (rank-3 data), "vectors" (rank 1).
+    #: What the family can generate (`zoo.spec.DATA_KINDS`).
     data_kinds: tuple[str, ...] = ("images", "vectors")
     #: Paper defaults of `compile()`: (optimizer class, learning rate, other arguments).
     default_optimizer: tuple[str, float, dict[str, Any]] = ("adam", 2e-4, {"beta_1": 0.5})
     #: Values averaged per epoch and shown by `fit`; `d_loss` and `g_loss` are the
     #: quantities the two optimizers minimize.
     loss_names: tuple[str, ...] = ("d_loss", "g_loss")
+    #: The model's named networks and the optimizer that trains each: "g" (the
+    #: generator's), "d" (the discriminator's) or None (not trained by gradients).
+    #: Each is built by `build_<name>()` unless given to the constructor; config,
+    #: save/load and the optimizers' variable lists iterate over this declaration.
+    network_roles: ClassVar[dict[str, str | None]] = {"generator": "g", "discriminator": "d"}
+    #: The generator input that the second element of a `(samples, condition)`
+    #: batch feeds (conditional families: "label"); None for unconditional ones.
+    condition_input: str | None = None
 
     def __init__(
         self,
         data_shape: tuple[int, ...] = (32, 32, 1),
-        latent_dim: int = 100,
+        latent_dim: int | None = 100,
         architecture: str = "auto",
         width: int | None = None,
         hidden_layers: int = 2,
@@ -85,29 +117,33 @@ class GAN(keras.Model):
         latent_prior: str = "normal",
         d_normalization: str | None = "auto",
         output_activation: str | None = "auto",
-        generator: keras.Model | None = None,
-        discriminator: keras.Model | None = None,
+        dataset: str | None = None,
+        generator_inputs: list[dict[str, Any]] | None = None,
         latent_sampler: Callable[[Any], Any] | None = None,
         **kwargs,
     ):
+        given_networks = {name: kwargs.pop(name) for name in list(kwargs) if name in self.network_roles}
         super().__init__(**kwargs)
         # === Hyperparameters ===
-        self.data_shape = tuple(int(size) for size in data_shape)
-        if not self.data_shape or any(size < 1 for size in self.data_shape):
-            raise ValueError(f"data_shape must be a non-empty shape of positive sizes, got {data_shape}.")
-        if int(latent_dim) < 1:
-            raise ValueError(f"latent_dim must be a positive integer, got {latent_dim}.")
-        self.latent_dim = int(latent_dim)
+        try:
+            self.data_shape = tuple(_whole(size, "every size of data_shape") for size in data_shape)
+        except TypeError:
+            raise ValueError(f"data_shape must be a shape such as (32, 32, 1), got {data_shape!r}.") from None
+        self.data_kind = spec.data_kind(self.data_shape)
+        if self.data_kind not in self.data_kinds:
+            raise ValueError(
+                f"The {self.family!r} family generates {' or '.join(self.data_kinds)}, not {self.data_kind} "
+                f"(data_shape {self.data_shape})."
+            )
+        self.latent_dim = None if latent_dim is None else _whole(latent_dim, "latent_dim")
         if architecture == "auto":
-            architecture = self.default_architecture if len(self.data_shape) == 3 else "mlp"
+            architecture = self.default_architecture if self.data_kind == "images" else "mlp"
         if architecture not in ARCHITECTURES:
             raise ValueError(f"architecture must be one of {ARCHITECTURES} or 'auto', got {architecture!r}.")
         self.architecture = architecture
-        self.width = int(width) if width is not None else (64 if architecture == "dcgan" else 256)
-        self.hidden_layers = int(hidden_layers)
-        self.d_steps = int(d_steps) if d_steps is not None else self.default_d_steps
-        if self.d_steps < 1:
-            raise ValueError(f"d_steps must be at least 1, got {d_steps}.")
+        self.width = _whole(width, "width") if width is not None else (64 if architecture == "dcgan" else 256)
+        self.hidden_layers = _whole(hidden_layers, "hidden_layers", minimum=0)
+        self.d_steps = _whole(d_steps, "d_steps") if d_steps is not None else self.default_d_steps
         if latent_prior not in LATENT_PRIORS:
             raise ValueError(f"latent_prior must be one of {LATENT_PRIORS}, got {latent_prior!r}.")
         self.latent_prior = latent_prior
@@ -117,14 +153,27 @@ class GAN(keras.Model):
                 d_normalization = d_normalization[architecture]
         self.d_normalization = d_normalization
         if output_activation == "auto":
-            output_activation = "tanh" if len(self.data_shape) == 3 else None
+            output_activation = None if self.data_kind == "vectors" else "tanh"
         self.output_activation = output_activation
+        self.dataset = dataset
         self.latent_sampler = latent_sampler
 
+        # === Generator inputs ===
+        self.generator_inputs = self.build_generator_inputs()
+        if generator_inputs is not None and spec.InputSpec.from_config(generator_inputs) != self.generator_inputs:
+            raise ValueError(
+                f"generator_inputs {generator_inputs} disagree with what the {self.family!r} family's "
+                f"hyperparameters give: {self.generator_inputs.get_config()}."
+            )
+
         # === Networks ===
-        self._custom_networks = {"generator": generator is not None, "discriminator": discriminator is not None}
-        self.generator = generator if generator is not None else self.build_generator()
-        self.discriminator = discriminator if discriminator is not None else self.build_discriminator()
+        unknown = set(given_networks) - set(self.network_roles)
+        if unknown:
+            raise TypeError(f"Unknown networks {sorted(unknown)}; this family has {list(self.network_roles)}.")
+        self._custom_networks = sorted(name for name, network in given_networks.items() if network is not None)
+        for name in self.network_roles:
+            network = given_networks.get(name)
+            setattr(self, name, network if network is not None else getattr(self, f"build_{name}")())
         # Seeded from the global seed (`keras.utils.set_random_seed`), so runs with
         # different seeds draw different noise and runs with one seed repeat.
         self.seed_generator = keras.random.SeedGenerator(name="latent_seed")
@@ -135,24 +184,20 @@ class GAN(keras.Model):
         self.d_optimizer = None
         self.built = True
 
-    # === Networks (families override these to change them) ===
-    def generator_extra_inputs(self) -> dict[str, int]:
-        """Inputs besides z that the generator takes, by name and width (labels, codes)."""
-        return {}
+    # === Generator inputs (families override this to add labels, codes, ...) ===
+    def build_generator_inputs(self) -> spec.InputSpec:
+        """The generator's named inputs: noise `z` of `latent_dim` from the prior."""
+        if self.latent_dim is None:
+            raise ValueError(f"The {self.family!r} family draws from noise: latent_dim must be a positive integer.")
+        return spec.InputSpec([spec.noise(self.latent_dim, self.latent_prior)])
 
+    # === Networks (families override these to change them) ===
     def build_generator(self) -> keras.Model:
         if self.architecture == "mlp":
             return networks.mlp_generator(
-                self.latent_dim,
-                self.data_shape,
-                self.width,
-                self.hidden_layers,
-                self.output_activation,
-                extra_inputs=self.generator_extra_inputs(),
+                self.generator_inputs, self.data_shape, self.width, self.hidden_layers, self.output_activation
             )
-        return networks.dcgan_generator(
-            self.latent_dim, self.data_shape, self.width, extra_inputs=self.generator_extra_inputs()
-        )
+        return networks.dcgan_generator(self.generator_inputs, self.data_shape, self.width, self.output_activation)
 
     def build_discriminator(self) -> keras.Model:
         if self.architecture == "mlp":
@@ -162,13 +207,38 @@ class GAN(keras.Model):
         return networks.dcgan_discriminator(self.data_shape, self.width, self.d_normalization, self.spectral_norm)
 
     @property
+    def named_networks(self) -> dict[str, keras.Model]:
+        return {name: getattr(self, name) for name in self.network_roles}
+
+    def trainable_variables_of(self, role: str) -> list:
+        """The variables optimizer `role` ("g" or "d") updates: those of every network
+        declared with that role, each once (networks may share layers)."""
+        seen, variables = set(), []
+        for name, network_role in self.network_roles.items():
+            if network_role != role:
+                continue
+            for variable in getattr(self, name).trainable_variables:
+                if id(variable) not in seen:
+                    seen.add(id(variable))
+                    variables.append(variable)
+        return variables
+
+    @property
     def generator_variables(self) -> list:
-        """What the generator optimizer updates (families with encoders add theirs)."""
-        return self.generator.trainable_variables
+        return self.trainable_variables_of("g")
 
     @property
     def discriminator_variables(self) -> list:
-        return self.discriminator.trainable_variables
+        return self.trainable_variables_of("d")
+
+    # === What is exported (families with more networks add theirs) ===
+    def exports(self) -> list[spec.Exported]:
+        """The networks an export writes, the generator first: each with its input
+        spec and output names. Files are named after them (`generator.onnx`, ...)."""
+        output = spec.OUTPUT_NAMES[self.data_kind]
+        # A translator takes an `image` and returns one: graph names must differ.
+        output = "translated" if output in self.generator_inputs else output
+        return [spec.Exported("generator", self.generator, self.generator_inputs, (output,))]
 
     # === The game (families override these) ===
     def discriminator_loss(self, real, condition=None):
@@ -181,40 +251,53 @@ class GAN(keras.Model):
 
     def generator_loss(self, real, condition=None):
         """The loss the generator minimizes on one batch: non-saturating by default."""
-        return losses.non_saturating_generator_loss(self.score_fakes(real, condition))
+        fake_scores, _ = self.score_fakes(real, condition)
+        return losses.non_saturating_generator_loss(fake_scores)
+
+    def discriminate(self, samples, inputs: Mapping[str, Any], training: bool = True):
+        """D's scores for `samples` generated from (or, for real samples, paired
+        with) `inputs`; conditional families also show D the condition."""
+        return self.discriminator(samples, training=training)
 
     def score_real_and_fake(self, real, condition=None):
-        """`(D(real), D(fake), fake)` for one discriminator step, with as many fresh
+        """`(D(real), D(fake), fakes)` for one discriminator step, with as many fresh
         fakes as `real` holds. Real and fake go through D in two calls, as in DCGAN,
         so that batch norm never mixes them."""
-        fake = self.generate_batch(real, condition, training=True)
-        return self.discriminator(real, training=True), self.discriminator(fake, training=True), fake
+        fakes = self.generate_fakes(real, condition)
+        real_scores = self.discriminate(real, self.condition_inputs(condition))
+        return real_scores, self.discriminate(fakes.samples, fakes.inputs), fakes
 
     def score_fakes(self, real, condition=None):
-        """D's scores on as many fresh fakes as `real` holds, for a generator step."""
-        return self.discriminator(self.generate_batch(real, condition, training=True), training=True)
+        """`(D(fake), fakes)` on as many fresh fakes as `real` holds, for a generator step."""
+        fakes = self.generate_fakes(real, condition)
+        return self.discriminate(fakes.samples, fakes.inputs), fakes
 
     def after_discriminator_step(self) -> None:
         """Called after every discriminator update (WGAN clips its weights here)."""
 
-    # === Noise ===
-    def sample_latent(self, batch_size):
-        """z for one training batch, from the prior or the injected `latent_sampler`."""
-        if self.latent_sampler is not None:
-            return self.latent_sampler(batch_size)
-        shape = (batch_size, self.latent_dim)
-        if self.latent_prior == "uniform":
-            return keras.random.uniform(shape, -1.0, 1.0, seed=self.seed_generator)
-        return keras.random.normal(shape, seed=self.seed_generator)
+    # === Sampling while training ===
+    def condition_inputs(self, condition) -> dict[str, Any]:
+        """The generator inputs a batch's condition fixes (`{"label": labels}`)."""
+        return {} if condition is None else {self.condition_input: condition}
 
-    def generate_batch(self, real, condition=None, training=True):
-        """Fakes as many as `real` holds, from fresh noise (and `condition`, if any)."""
-        z = self.sample_latent(ops.shape(real)[0])
-        return self.generator(self.generator_inputs(z, condition), training=training)
+    def sample_generator_inputs(self, batch_size, condition=None) -> dict[str, Any]:
+        """One batch of generator inputs as tensors: drawn from the spec with the
+        model's seed generator, except what the batch's condition fixes and the
+        noise an injected `latent_sampler` gives."""
+        given = self.condition_inputs(condition)
+        noise = self.generator_inputs.noise
+        if self.latent_sampler is not None and noise is not None:
+            given[noise.name] = self.latent_sampler(batch_size)
+        return self.generator_inputs.sample_tensors(batch_size, self.seed_generator, given)
 
-    def generator_inputs(self, z, condition=None):
-        """What the generator network is called on; conditional families add labels."""
-        return z
+    def run_generator(self, inputs: Mapping[str, Any], training: bool = False):
+        """The generator network on named inputs."""
+        return networks.call_with_named_inputs(self.generator, inputs, training=training)
+
+    def generate_fakes(self, real, condition=None, training: bool = True) -> Fakes:
+        """As many fakes as `real` holds, from freshly sampled inputs (and `condition`)."""
+        inputs = self.sample_generator_inputs(ops.shape(real)[0], condition)
+        return Fakes(self.run_generator(inputs, training=training), inputs)
 
     # === Training ===
     def compile(
@@ -268,8 +351,7 @@ class GAN(keras.Model):
         if isinstance(optimizer, keras.optimizers.Optimizer):
             if learning_rate is not None:
                 raise ValueError(
-                    f"Pass the learning rate inside the {role}_optimizer instance or as "
-                    f"{role}_learning_rate, not both."
+                    f"Pass the learning rate inside the {role}_optimizer instance or as {role}_learning_rate, not both."
                 )
             return optimizer
         if optimizer is None:
@@ -292,10 +374,23 @@ class GAN(keras.Model):
         return list(self.trackers.values())
 
     def unpack_batch(self, data):
-        """A batch is `samples` or `(samples, condition)` (labels, paired images)."""
+        """A batch is `samples` or `(samples, condition)` (labels, paired images);
+        a condition must come exactly when the family takes one."""
+        real, condition = data, None
         if isinstance(data, (tuple, list)):
-            return data[0], (data[1] if len(data) > 1 else None)
-        return data, None
+            real, condition = data[0], (data[1] if len(data) > 1 else None)
+        if condition is not None and self.condition_input is None:
+            raise ValueError(
+                f"The {self.family!r} family is unconditional: fit it on samples only, "
+                "not on (samples, labels) batches."
+            )
+        if condition is None and self.condition_input is not None:
+            item = self.generator_inputs[self.condition_input]
+            raise ValueError(
+                f"The {self.family!r} family is conditional: fit it on (samples, {item.name}) batches "
+                f"({item.describe()})."
+            )
+        return real, condition
 
     def optimizer_step(self, optimizer, variables, loss_fn, role: str, real, condition) -> dict:
         """One gradient step on `loss_fn(real, condition)`; returns the logged values."""
@@ -326,29 +421,33 @@ class GAN(keras.Model):
 
     # === Inference ===
     def call(self, inputs, training=False):
-        return self.generator(inputs, training=training)
+        return networks.call_with_named_inputs(self.generator, inputs, training=training)
 
-    def generate(self, z, **conditions) -> np.ndarray:
-        """Samples for the given noise (and `label=` / `code=` where the family
-        takes them), in inference mode: the same z always gives the same sample."""
-        z = ops.convert_to_tensor(z, dtype="float32")
-        if len(z.shape) != 2 or z.shape[-1] != self.latent_dim:
-            raise ValueError(f"z must have shape (batch, {self.latent_dim}), got {tuple(z.shape)}.")
-        outputs = self.generator(self.generator_inputs(z, conditions or None), training=False)
-        return ops.convert_to_numpy(outputs)
+    def sample_inputs(self, n: int, seed: int | None = 0, **fixed: Any) -> dict[str, np.ndarray]:
+        """n rows of every generator input drawn from `seed` (`zoo.spec`'s portable
+        sampler: the same in onnxruntime and the browser), `fixed` ones given."""
+        return self.generator_inputs.sample(n, seed, **fixed)
 
     def sample_noise(self, n: int, seed: int | None = 0) -> np.ndarray:
-        """n latent vectors from the prior; the same seed gives the same vectors."""
-        if int(n) != n or n < 1:
-            raise ValueError(f"n must be a positive integer, got {n}.")
-        rng = np.random.default_rng(seed)
-        if self.latent_prior == "uniform":
-            return rng.uniform(-1.0, 1.0, (int(n), self.latent_dim)).astype("float32")
-        return rng.standard_normal((int(n), self.latent_dim)).astype("float32")
+        """The noise rows of `sample_inputs(n, seed)`."""
+        noise = self.generator_inputs.noise
+        if noise is None:
+            raise ValueError(f"The {self.family!r} generator takes no noise.")
+        return self.sample_inputs(n, seed)[noise.name]
 
-    def sample(self, n: int, seed: int | None = 0, **conditions) -> np.ndarray:
-        """n samples from noise drawn with `seed`."""
-        return self.generate(self.sample_noise(n, seed), **conditions)
+    def generate(self, inputs: Any = None, /, *, batch_size: int = 256, **named: Any) -> np.ndarray:
+        """Samples for the given inputs, in inference mode (the same inputs always
+        give the same samples), `batch_size` rows at a time.
+
+        `inputs` is a dict of the generator's named inputs, or the array of its first
+        input (z; a translator's image); more inputs by name (`label=`, `code=`).
+        Errors name the input that is missing, extra, or of the wrong shape or dtype.
+        """
+        return self.exports()[0].run(_merge_inputs(self.exports()[0].inputs, inputs, named), batch_size)
+
+    def sample(self, n: int, seed: int | None = 0, *, batch_size: int = 256, **fixed: Any) -> np.ndarray:
+        """n samples from inputs drawn with `seed`; `fixed` inputs (e.g. `label=3`) are given."""
+        return self.generate(self.sample_inputs(n, seed, **fixed), batch_size=batch_size)
 
     # === Config ===
     def get_config(self) -> dict:
@@ -365,18 +464,19 @@ class GAN(keras.Model):
             "latent_prior": self.latent_prior,
             "d_normalization": self.d_normalization,
             "output_activation": self.output_activation,
+            "dataset": self.dataset,
+            "generator_inputs": self.generator_inputs.get_config(),
         }
-        for key, custom in self._custom_networks.items():
-            if custom:
-                config[key] = keras.saving.serialize_keras_object(getattr(self, key))
+        for name in self._custom_networks:
+            config[name] = keras.saving.serialize_keras_object(getattr(self, name))
         return config
 
     @classmethod
     def from_config(cls, config: dict):
         config = dict(config)
-        for key in ("generator", "discriminator"):
-            if key in config:
-                config[key] = keras.saving.deserialize_keras_object(config[key])
+        for name in cls.network_roles:
+            if name in config:
+                config[name] = keras.saving.deserialize_keras_object(config[name])
         return cls(**config)
 
     def save_own_variables(self, store) -> None:
@@ -406,3 +506,15 @@ class GAN(keras.Model):
         for key in ("g_optimizer", "d_optimizer"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         self.compile(**config)
+
+
+def _merge_inputs(input_spec: spec.InputSpec, inputs: Any, named: dict[str, Any]) -> dict[str, Any]:
+    """`generate`'s arguments as one dict of named inputs."""
+    if inputs is None:
+        return named
+    if isinstance(inputs, Mapping):
+        return {**inputs, **named}
+    first = input_spec.inputs[0].name
+    if first in named:
+        raise ValueError(f"{first} was given twice: positionally and as {first}=.")
+    return {first: inputs, **named}

@@ -7,6 +7,8 @@ import pathlib
 
 import numpy as np
 
+from zoo.io import atomic_path
+
 
 def to_uint8(images: np.ndarray, value_range: tuple[float, float] = (-1.0, 1.0)) -> np.ndarray:
     """Map images from `value_range` to uint8 [0, 255], clipping what falls outside."""
@@ -51,6 +53,6 @@ def save_image_grid(
     if scale > 1:
         picture = picture.resize((picture.width * scale, picture.height * scale), Image.NEAREST)
     path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    picture.save(path)
+    with atomic_path(path) as temporary:
+        picture.save(temporary, format=Image.registered_extensions().get(path.suffix.lower(), "PNG"))
     return path

@@ -1,17 +1,22 @@
 """Generator and discriminator networks shared by the families.
 
-Each builder returns a functional `keras.Model`. Generators take named inputs
-(`z`, and `label` / `code` in families that condition on them) so that the export
-layer can turn them into named inputs of a SavedModel or ONNX graph; they never
-draw noise themselves.
+Each builder returns a functional `keras.Model`. Generators are built from the
+family's `zoo.spec.InputSpec`: one named Keras input per declared input (`z`, and
+`label` / `code` in families that condition on them), so that the export layer can
+turn them into named inputs of a SavedModel or ONNX graph; they never draw noise
+themselves.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import keras
 from keras import layers
+
+from zoo import spec as spec_lib
 
 NORMALIZATIONS = ("batch", "layer", None)
 
@@ -39,6 +44,39 @@ def _conv(filters: int, spectral_norm: bool, name: str, strides: int = 2) -> lay
     return layers.SpectralNormalization(layer, name=f"{name}_sn") if spectral_norm else layer
 
 
+#: Width of the learned embedding of a categorical generator input (Mirza & Osindero 2014
+#: concatenate the condition to z; an embedding is the learned form of its one-hot code).
+EMBEDDING_DIM = 16
+
+
+def input_layers(input_spec: spec_lib.InputSpec) -> tuple[list[keras.KerasTensor], keras.KerasTensor]:
+    """One named `keras.Input` per declared input, and all of them as one flat
+    vector: categorical ids through a learned embedding, samples flattened, then
+    concatenated to z (the simplest conditioning, Mirza & Osindero 2014)."""
+    inputs, parts = [], []
+    for item in input_spec:
+        if item.kind == "categorical":
+            tensor = keras.Input((), dtype="int32", name=item.name)
+            parts.append(layers.Embedding(item.num_classes, EMBEDDING_DIM, name=f"{item.name}_embedding")(tensor))
+        else:
+            tensor = keras.Input(item.shape, name=item.name)
+            parts.append(layers.Flatten(name=f"{item.name}_flat")(tensor) if len(item.shape) > 1 else tensor)
+        inputs.append(tensor)
+    merged = layers.Concatenate(name="condition")(parts) if len(parts) > 1 else parts[0]
+    return inputs, merged
+
+
+def call_with_named_inputs(network: keras.Model, inputs: Mapping[str, Any], training: bool = False):
+    """Call a functional network on a dict of its named inputs (a lone input as itself)."""
+    names = [tensor.name for tensor in network.inputs]
+    missing = [name for name in names if name not in inputs]
+    if missing:
+        raise ValueError(f"{network.name} takes inputs {names}; missing {missing}.")
+    if len(names) == 1:
+        return network(inputs[names[0]], training=training)
+    return network({name: inputs[name] for name in names}, training=training)
+
+
 def upsampling_steps(image_shape: tuple[int, ...]) -> int:
     """How many stride-2 steps lead from 4x4 to `image_shape`; errors on other shapes."""
     if len(image_shape) != 3:
@@ -56,27 +94,21 @@ def upsampling_steps(image_shape: tuple[int, ...]) -> int:
 
 
 def mlp_generator(
-    latent_dim: int,
+    input_spec: spec_lib.InputSpec,
     data_shape: tuple[int, ...],
     width: int = 256,
     hidden_layers: int = 2,
     output_activation: str | None = "tanh",
-    extra_inputs: dict[str, int] | None = None,
     name: str = "generator",
 ) -> keras.Model:
-    """Goodfellow et al. 2014: a multilayer perceptron from z to a sample.
-
-    `extra_inputs` maps input names (e.g. "label", "code") to their widths; they
-    are concatenated to z, the simplest conditioning (Mirza & Osindero 2014).
-    """
-    z = keras.Input((latent_dim,), name="z")
-    inputs = [z] + [keras.Input((units,), name=key) for key, units in (extra_inputs or {}).items()]
-    x = layers.Concatenate(name="condition")(inputs) if len(inputs) > 1 else z
+    """Goodfellow et al. 2014: a multilayer perceptron from z (and the other
+    declared inputs, concatenated) to a sample of any shape."""
+    inputs, x = input_layers(input_spec)
     for index in range(hidden_layers):
         x = layers.Dense(width, activation="relu", name=f"dense_{index}")(x)
     x = layers.Dense(math.prod(data_shape), activation=output_activation, name="output")(x)
     x = layers.Reshape(tuple(data_shape), name="sample")(x)
-    return keras.Model(inputs if len(inputs) > 1 else z, x, name=name)
+    return keras.Model(inputs if len(inputs) > 1 else inputs[0], x, name=name)
 
 
 def mlp_discriminator(
@@ -102,20 +134,18 @@ def mlp_discriminator(
 
 
 def dcgan_generator(
-    latent_dim: int,
+    input_spec: spec_lib.InputSpec,
     image_shape: tuple[int, int, int],
     width: int = 64,
-    extra_inputs: dict[str, int] | None = None,
+    output_activation: str | None = "tanh",
     name: str = "generator",
 ) -> keras.Model:
-    """Radford et al. 2015: project z to 4x4, then stride-2 transposed convolutions
-    with batch norm and ReLU, tanh on the output. Filters halve at each step,
-    ending at `width` before the output layer.
+    """Radford et al. 2015: project z (and the other declared inputs, concatenated)
+    to 4x4, then stride-2 transposed convolutions with batch norm and ReLU, tanh on
+    the output. Filters halve at each step, ending at `width` before the output layer.
     """
     steps = upsampling_steps(image_shape)
-    z = keras.Input((latent_dim,), name="z")
-    inputs = [z] + [keras.Input((units,), name=key) for key, units in (extra_inputs or {}).items()]
-    x = layers.Concatenate(name="condition")(inputs) if len(inputs) > 1 else z
+    inputs, x = input_layers(input_spec)
     filters = width * 2 ** (steps - 1)
     x = layers.Dense(4 * 4 * filters, use_bias=False, name="project")(x)
     x = layers.BatchNormalization(name="project_bn")(x)
@@ -127,8 +157,8 @@ def dcgan_generator(
         x = layers.BatchNormalization(name=f"up_{step}_bn")(x)
         x = layers.ReLU(name=f"up_{step}_relu")(x)
     x = layers.Conv2DTranspose(image_shape[-1], 4, strides=2, padding="same", name="to_image")(x)
-    image = layers.Activation("tanh", name="image")(x)
-    return keras.Model(inputs if len(inputs) > 1 else z, image, name=name)
+    image = layers.Activation(output_activation or "linear", name="image")(x)
+    return keras.Model(inputs if len(inputs) > 1 else inputs[0], image, name=name)
 
 
 def dcgan_discriminator(

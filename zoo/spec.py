@@ -338,6 +338,20 @@ class InputSpec:
                 f"This generator has no input {extra[0]!r}; its inputs are {', '.join(self.names) or 'none'}."
             )
 
+    def example(self, n: int, seed: int = 0) -> dict[str, np.ndarray]:
+        """Inputs for checks and benchmarks: like `sample`, and conditioning samples
+        drawn uniformly from [-1, 1] instead of being required."""
+        n, seed = check_count(n), check_seed(seed)
+        values = {}
+        for stream, item in enumerate(self.inputs):
+            if item.drawable:
+                values[item.name] = item.draw(n, seed, stream)
+            else:
+                shape = (n, *item.shape)
+                values[item.name] = (2.0 * uniform(seed, stream, math.prod(shape)) - 1.0).reshape(shape)
+                values[item.name] = values[item.name].astype("float32")
+        return values
+
     # === Training-time sampling (tensors, inside tf.function) ===
     def sample_tensors(self, batch_size, seed_generator, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """One batch of every input as tensors, drawn with a `keras.random.SeedGenerator`,
@@ -373,6 +387,42 @@ class InputSpec:
     @classmethod
     def from_config(cls, config: list[Mapping[str, Any]]) -> InputSpec:
         return cls([GeneratorInput.from_config(item) for item in config])
+
+
+# === Exported networks ===
+
+
+@dataclasses.dataclass(frozen=True)
+class Exported:
+    """A network a model exports: its artifact name (the file stem), the Keras
+    network, its input spec and the names of its outputs, in order."""
+
+    name: str
+    network: Any
+    inputs: InputSpec
+    outputs: tuple[str, ...]
+
+    def run(self, inputs: Mapping[str, Any], batch_size: int = 256) -> np.ndarray | dict[str, np.ndarray]:
+        """The network on checked named inputs, in inference mode, `batch_size` rows
+        at a time; one output as an array, several as a dict by output name."""
+        import keras
+
+        from zoo.networks import call_with_named_inputs
+
+        checked = self.inputs.check(inputs)
+        batch_size = check_count(batch_size, "batch_size")
+        total = len(next(iter(checked.values()))) if checked else 0
+        parts: list[list[np.ndarray]] = [[] for _ in self.outputs]
+        for start in range(0, total, batch_size):
+            chunk = {name: values[start : start + batch_size] for name, values in checked.items()}
+            outputs = call_with_named_inputs(self.network, chunk, training=False)
+            outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+            if len(outputs) != len(self.outputs):
+                raise ValueError(f"{self.name} returns {len(outputs)} outputs, declared {list(self.outputs)}.")
+            for part, output in zip(parts, outputs):
+                part.append(keras.ops.convert_to_numpy(output).astype("float32", copy=False))
+        results = {name: np.concatenate(part) for name, part in zip(self.outputs, parts)}
+        return results[self.outputs[0]] if len(self.outputs) == 1 else results
 
 
 # === Kinds of data ===

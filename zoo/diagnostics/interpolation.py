@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from zoo.io import write_text
+
 METHODS = ("slerp", "linear")
 #: Below this angle (radians) between the endpoints slerp falls back to lerp.
 _PARALLEL_ANGLE = 1e-6
@@ -93,7 +95,8 @@ def interpolation_grid(
     JSON file beside it with the endpoints; return the images, (rows * steps, h, w, c).
 
     `model` is anything `zoo.metrics.evaluate.as_sampler` takes that draws from noise:
-    a `zoo.GAN`, a generator network, a `.keras` / `.onnx` path or a run folder.
+    a `zoo.GAN`, an `export.OnnxGenerator`, a generator network, a `.keras` path or a
+    run folder.
     Tiles are 1 px apart; `scale` upsamples the grid (`None`: `save_image_grid`'s choice).
     """
     from zoo.images import save_image_grid
@@ -102,18 +105,24 @@ def interpolation_grid(
     if int(rows) != rows or rows < 1:
         raise ValueError(f"rows must be a positive integer, got {rows}.")
     sampler = as_sampler(model)
-    if not sampler.takes_noise:
+    noise = sampler.generator_inputs.noise if sampler.generator_inputs is not None else None
+    if noise is None:
         raise ValueError(f"{sampler.description} takes no noise vectors, so there is nothing to interpolate.")
-    endpoints = sampler.sample_noise(2 * int(rows), seed)
+    drawn = sampler.sample_inputs(2 * int(rows), seed)
+    endpoints = drawn[noise.name]
     latents = np.concatenate(
         [interpolate(endpoints[2 * row], endpoints[2 * row + 1], steps, method) for row in range(int(rows))]
     )
-    images = sampler.generate(latents)
+    # The other inputs (labels, codes) stay those of each row's first endpoint.
+    inputs = {name: np.repeat(values[0::2], int(steps), axis=0) for name, values in drawn.items()}
+    inputs[noise.name] = latents.astype("float32")
+    images = sampler.generate(inputs)
     if images.ndim != 4:
         raise ValueError(f"An interpolation grid needs an image generator; this one makes shape {images.shape[1:]}.")
     path = pathlib.Path(path)
     save_image_grid(images, path, columns=int(steps), scale=scale)
-    path.with_suffix(".json").write_text(
+    write_text(
+        path.with_suffix(".json"),
         json.dumps(
             {
                 "model": sampler.description,
@@ -124,6 +133,6 @@ def interpolation_grid(
                 "endpoints": endpoints.round(6).tolist(),
             }
         )
-        + "\n"
+        + "\n",
     )
     return images

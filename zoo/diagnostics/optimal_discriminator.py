@@ -177,8 +177,14 @@ def optimal_discriminator_check(
         out_dir.mkdir(parents=True, exist_ok=True)
         csv_path = out_dir / "optimal_discriminator.csv"
         columns = list(grid)
-        np.savetxt(csv_path, np.stack([grid[key] for key in columns], axis=1), delimiter=",",
-                   header=",".join(columns), comments="", fmt="%.6g")
+        np.savetxt(
+            csv_path,
+            np.stack([grid[key] for key in columns], axis=1),
+            delimiter=",",
+            header=",".join(columns),
+            comments="",
+            fmt="%.6g",
+        )
         json_path = out_dir / "optimal_discriminator.json"
         json_path.write_text(
             json.dumps({**result.summary(), "data": data.name, "fake": fake.name, "seed": seed}, indent=2) + "\n"

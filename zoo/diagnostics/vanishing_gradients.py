@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import itertools
 import pathlib
 from collections.abc import Sequence
 
@@ -22,7 +23,7 @@ import numpy as np
 import tensorflow as tf
 from numpy.typing import ArrayLike
 
-from zoo import losses, networks
+from zoo import losses, networks, spec
 
 CSV_COLUMNS = ("run", "d_iteration", "minimax_grad_norm", "non_saturating_grad_norm", "d_accuracy", "d_loss")
 
@@ -70,20 +71,22 @@ class VanishingGradients:
         }
 
 
-def _generator_network(model) -> tuple[keras.Model, str]:
+def _generator_network(model) -> tuple[keras.Model, spec.GeneratorInput]:
+    """The generator network and its one (noise) input."""
     from zoo.gan import GAN
 
     if isinstance(model, GAN):
-        network, prior = model.generator, model.latent_prior
+        network, inputs = model.generator, model.generator_inputs
     elif isinstance(model, keras.Model):
-        network, prior = model, "normal"
+        network = model
+        inputs = spec.InputSpec([spec.noise(int(model.inputs[0].shape[-1]), name=model.inputs[0].name)])
     else:
         raise TypeError(f"model must be a zoo.GAN or a Keras generator network, got {type(model).__name__}.")
-    if len(network.inputs) != 1:
+    if len(network.inputs) != 1 or inputs.noise is None:
         raise ValueError(
             f"The generator takes {len(network.inputs)} inputs; only noise-only generators are frozen here."
         )
-    return network, prior
+    return network, inputs.noise
 
 
 def fresh_discriminator(data_shape: tuple[int, ...], width: int = 32) -> keras.Model:
@@ -138,7 +141,7 @@ def vanishing_gradients(
         label: the run's name in plots and data files.
         out_dir: if given, write `vanishing_gradients.png` and `.csv` there.
     """
-    generator, prior = _generator_network(model)
+    generator, noise_input = _generator_network(model)
     real_images = np.asarray(real_images, dtype="float32")
     data_shape = tuple(generator.outputs[0].shape[1:])
     if real_images.shape[1:] != data_shape:
@@ -147,13 +150,12 @@ def vanishing_gradients(
         raise ValueError(f"record_every must be at least 1, got {record_every}.")
     if d_iterations < 1:
         raise ValueError(f"d_iterations must be at least 1, got {d_iterations}.")
-    latent_dim = int(generator.inputs[0].shape[-1])
-    rng = np.random.default_rng(seed)
+    draws = itertools.count(seed)
+    rng = np.random.default_rng(seed)  # which real images each step sees
 
     def noise(n: int) -> np.ndarray:
-        if prior == "uniform":
-            return rng.uniform(-1.0, 1.0, (n, latent_dim)).astype("float32")
-        return rng.standard_normal((n, latent_dim)).astype("float32")
+        # A fresh batch per call, from the model's prior, reproducible from `seed`.
+        return noise_input.draw(n, next(draws) % 2**32, stream=0)
 
     keras.utils.set_random_seed(seed)
     discriminator = fresh_discriminator(data_shape, d_width)

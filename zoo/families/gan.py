@@ -28,14 +28,12 @@ class VanillaGAN(GAN):
 
     def __init__(self, generator_objective: str = "non_saturating", **kwargs):
         if generator_objective not in GENERATOR_OBJECTIVES:
-            raise ValueError(
-                f"generator_objective must be one of {GENERATOR_OBJECTIVES}, got {generator_objective!r}."
-            )
+            raise ValueError(f"generator_objective must be one of {GENERATOR_OBJECTIVES}, got {generator_objective!r}.")
         self.generator_objective = generator_objective
         super().__init__(**kwargs)
 
     def generator_loss(self, real, condition=None):
-        fake_logits = self.score_fakes(real, condition)
+        fake_logits, _ = self.score_fakes(real, condition)
         if self.generator_objective == "minimax":
             return losses.minimax_generator_loss(fake_logits)
         return losses.non_saturating_generator_loss(fake_logits)

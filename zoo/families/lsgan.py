@@ -63,7 +63,8 @@ class LSGAN(GAN):
         )
 
     def generator_loss(self, real, condition=None):
-        return losses.least_squares_generator_loss(self.score_fakes(real, condition), target=self.generator_target)
+        fake_scores, _ = self.score_fakes(real, condition)
+        return losses.least_squares_generator_loss(fake_scores, target=self.generator_target)
 
     def get_config(self) -> dict:
         return {

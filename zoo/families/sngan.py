@@ -39,4 +39,5 @@ class SNGAN(GAN):
         return losses.hinge_discriminator_loss(real_scores, fake_scores)
 
     def generator_loss(self, real, condition=None):
-        return losses.hinge_generator_loss(self.score_fakes(real, condition))
+        fake_scores, _ = self.score_fakes(real, condition)
+        return losses.hinge_generator_loss(fake_scores)

@@ -61,7 +61,8 @@ class WGAN(GAN):
         return loss, {"wasserstein_distance": -loss}
 
     def generator_loss(self, real, condition=None):
-        return losses.wasserstein_generator_loss(self.score_fakes(real, condition))
+        fake_scores, _ = self.score_fakes(real, condition)
+        return losses.wasserstein_generator_loss(fake_scores)
 
     def after_discriminator_step(self) -> None:
         # All trainable critic variables, biases and batch-norm scales included, as in

@@ -48,17 +48,18 @@ class WGANGP(GAN):
         super().__init__(**kwargs)
 
     def discriminator_loss(self, real, condition=None):
-        real_scores, fake_scores, fake = self.score_real_and_fake(real, condition)
+        real_scores, fake_scores, fakes = self.score_real_and_fake(real, condition)
         wasserstein_loss = losses.wasserstein_critic_loss(real_scores, fake_scores)
         interpolation_weights = keras.random.uniform((ops.shape(real)[0],), seed=self.seed_generator)
         penalty = losses.gradient_penalty(
-            lambda points: self.discriminator(points, training=True), real, fake, interpolation_weights
+            lambda points: self.discriminate(points, fakes.inputs), real, fakes.samples, interpolation_weights
         )
         loss = wasserstein_loss + self.gp_weight * penalty
         return loss, {"wasserstein_distance": -wasserstein_loss, "gradient_penalty": penalty}
 
     def generator_loss(self, real, condition=None):
-        return losses.wasserstein_generator_loss(self.score_fakes(real, condition))
+        fake_scores, _ = self.score_fakes(real, condition)
+        return losses.wasserstein_generator_loss(fake_scores)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "gp_weight": self.gp_weight}

@@ -18,7 +18,7 @@ class GANMetrics(keras.callbacks.Callback):
     """Every `every` epochs, score the model's samples against a fixed real set and add
     the scores to the epoch `logs`, as `{prefix}_{key}` (`digits_fid`, `digits_is`, ...).
 
-    The noise (`num_samples` vectors drawn with `seed`) and the real features are
+    The generator inputs (`num_samples` rows drawn with `seed`) and the real features are
     fixed at the start of training, so the scores of successive epochs differ only
     because the generator changed. On epochs without an evaluation the keys hold NaN:
     every epoch then has the same keys, so `History` lists stay aligned with epochs
@@ -80,25 +80,21 @@ class GANMetrics(keras.callbacks.Callback):
         self.real_images = self.space.prepare(self.real_images, "real images")
         self.keys = [self._key(key) for name in self.metrics for key in evaluate.METRICS[name]]
         self._real_features = None
-        self._noise = None
+        self._inputs = None
 
     def on_train_begin(self, logs=None):
         if self._real_features is None and any(name != "is" for name in self.metrics):
-            self._real_features = extractors.compute_features(
-                self.space.features, self.real_images, self.batch_size
-            )
-        self._noise = self.model.sample_noise(self.num_samples, self.seed)
+            self._real_features = extractors.compute_features(self.space.features, self.real_images, self.batch_size)
+        self._inputs = self.model.sample_inputs(self.num_samples, self.seed)
 
     def compute(self) -> dict[str, float]:
         """The scores of the model as it is now, keyed like the logs."""
-        if self._noise is None:
+        if self._inputs is None:
             self.on_train_begin()
-        sampler = evaluate.as_sampler(self.model)
-        fake = self.space.prepare(sampler.generate(self._noise, self.batch_size), "generated images")
+        fake = self.space.prepare(self.model.generate(self._inputs, batch_size=self.batch_size), "generated images")
         if fake.shape[1:] != self.real_images.shape[1:]:
             raise ValueError(
-                f"The model generates {fake.shape[1:]} images but the real images are "
-                f"{self.real_images.shape[1:]}."
+                f"The model generates {fake.shape[1:]} images but the real images are {self.real_images.shape[1:]}."
             )
         fake_features = (
             extractors.compute_features(self.space.features, fake, self.batch_size)

@@ -1,10 +1,10 @@
 """`evaluate_generator`: score a generator against real images with the metrics of
 `zoo.metrics.scores`, whatever form the generator takes.
 
-A generator is a `zoo.GAN`, a bare Keras generator network, the path of a `.keras`
-model, of an exported `.onnx` generator or of a run folder holding `model.keras`, or
-any callable `n -> images`. Samples are drawn in batches from noise fixed by `seed`,
-then fed through one feature space:
+A generator is a `zoo.GAN`, an `export.OnnxGenerator`, a bare Keras generator
+network, the path of a `.keras` model or of a run folder holding `model.keras`, or
+any callable `n -> images`. Samples are drawn in batches from inputs fixed by `seed`
+(`zoo.spec`), then fed through one feature space:
 
 - `"digits"`: the shipped digits classifier (`digits_feature_extractor` for FID, KID,
   precision / recall and density / coverage; its class probabilities for the IS).
@@ -123,9 +123,7 @@ def feature_space(
     if isinstance(extractor, str) and extractor in EXTRACTORS:
         if extractor == "digits":
             digits = extractors.digits_classifier()
-            return FeatureSpace(
-                "digits", extractors.digits_feature_extractor(digits), classifier or digits, (1,)
-            )
+            return FeatureSpace("digits", extractors.digits_feature_extractor(digits), classifier or digits, (1,))
         return FeatureSpace(
             "inception",
             extractors.inception_extractor(),
@@ -168,152 +166,137 @@ def _load_keras_model(path: str | os.PathLike, what: str) -> keras.Model:
 
 
 class Sampler:
-    """A uniform view of a generator: `sample(n, seed)` in batches, and, where the
-    generator takes noise, `sample_noise(n, seed)` / `generate(z)`.
+    """A uniform view of a generator for scoring: `sample(n, seed)` in batches and,
+    where it declares its inputs, `sample_inputs(n, seed)` / `generate(inputs)`.
 
-    Built by `as_sampler`; `latent_dim` and `data_shape` are None when unknown.
+    Built by `as_sampler` around a `zoo.GAN`, an `export.OnnxGenerator` (anything
+    with `generator_inputs`, `sample_inputs` and `generate(**inputs)`), a bare Keras
+    network, or a callable `n -> images`.
     """
 
     def __init__(
         self,
         description: str,
-        generate: Callable[[np.ndarray], np.ndarray] | None = None,
-        sample_noise: Callable[[int, int | None], np.ndarray] | None = None,
+        generator: Any = None,
         draw: Callable[[int], np.ndarray] | None = None,
-        latent_dim: int | None = None,
         data_shape: tuple[int, ...] | None = None,
         dataset: str | None = None,
     ):
         self.description = description
-        self._generate = generate
-        self._sample_noise = sample_noise
+        self.generator = generator
         self._draw = draw
-        self.latent_dim = latent_dim
         self.data_shape = data_shape
         self.dataset = dataset
 
     @property
-    def takes_noise(self) -> bool:
-        return self._generate is not None
+    def generator_inputs(self):
+        return None if self.generator is None else self.generator.generator_inputs
 
-    def sample_noise(self, n: int, seed: int | None = 0) -> np.ndarray:
-        if not self.takes_noise:
-            raise ValueError(f"{self.description} is a plain callable: it takes no noise vectors.")
-        return self._sample_noise(n, seed)
+    def _declared(self) -> Any:
+        if self.generator is None:
+            raise ValueError(f"{self.description} is a plain callable: it declares no inputs.")
+        return self.generator
 
-    def generate(self, z: ArrayLike, batch_size: int = 256) -> np.ndarray:
-        """Samples for the rows of `z`, `batch_size` rows at a time."""
-        if not self.takes_noise:
-            raise ValueError(f"{self.description} is a plain callable: it takes no noise vectors.")
-        z = np.asarray(z, dtype="float32")
-        batches = [self._generate(z[start : start + batch_size]) for start in range(0, len(z), batch_size)]
-        return np.concatenate([np.asarray(batch) for batch in batches])
+    def sample_inputs(self, n: int, seed: int | None = 0, **fixed: Any) -> dict[str, np.ndarray]:
+        return self._declared().sample_inputs(n, seed, **fixed)
+
+    def generate(self, inputs: dict[str, np.ndarray], batch_size: int = 256) -> np.ndarray:
+        """Samples for the given named inputs, `batch_size` rows at a time."""
+        return self._declared().generate(batch_size=batch_size, **inputs)
 
     def sample(self, n: int, seed: int | None = 0, batch_size: int = 256) -> np.ndarray:
-        """`n` samples; for noise-driven generators the same seed gives the same ones."""
+        """`n` samples; for generators with declared inputs the same seed gives the same ones."""
         if int(n) != n or n < 1:
             raise ValueError(f"The number of samples must be a positive integer, got {n}.")
         n = int(n)
-        if self.takes_noise:
-            samples = self.generate(self.sample_noise(n, seed), batch_size)
+        if self.generator is not None:
+            samples = self.generate(self.sample_inputs(n, seed), batch_size)
         else:
             samples = np.asarray(self._draw(n))
+        if isinstance(samples, dict):
+            raise TypeError(f"{self.description} has several outputs ({list(samples)}); score them one by one.")
         if samples.shape[0] != n:
             raise ValueError(f"{self.description} returned {samples.shape[0]} samples when asked for {n}.")
         return samples
 
 
-def resolve_model_path(path: str | os.PathLike) -> pathlib.Path:
-    """A `.keras` / `.onnx` file, or the `model.keras` (else `generator.onnx`) of a run folder."""
+def _load_keras_generator(path: str | os.PathLike) -> Any:
+    """A `.keras` file, or the `model.keras` of a run folder, loaded."""
     path = pathlib.Path(path)
     if path.is_dir():
-        for name in ("model.keras", "generator.onnx"):
-            if (path / name).is_file():
-                return path / name
-        raise FileNotFoundError(f"Run folder {path} holds neither model.keras nor generator.onnx.")
+        if not (path / "model.keras").is_file():
+            raise FileNotFoundError(f"Run folder {path} holds no model.keras.")
+        path = path / "model.keras"
     if not path.exists():
-        raise FileNotFoundError(f"No model at {path}: expected a .keras file, a .onnx file or a run folder.")
-    if path.suffix not in (".keras", ".onnx"):
-        raise ValueError(f"{path} is not a model: expected a .keras or .onnx file, or a run folder.")
-    return path
+        raise FileNotFoundError(f"No model at {path}: expected a .keras file or a run folder.")
+    if path.suffix == ".onnx":
+        raise ValueError(f"{path} is an ONNX file: pass export.OnnxGenerator({str(path)!r}) instead of its path.")
+    if path.suffix != ".keras":
+        raise ValueError(f"{path} is not a model: expected a .keras file or a run folder.")
+    import zoo  # noqa: F401  (registers the families, so their models load)
 
-
-def _recipe_dataset(path: pathlib.Path) -> str | None:
-    recipe = path.parent / "recipe.json"
-    if recipe.is_file():
-        import json
-
-        return json.loads(recipe.read_text()).get("data")
-    return None
+    return keras.saving.load_model(path)
 
 
 def as_sampler(generator: Any) -> Sampler:
-    """Wrap a `zoo.GAN`, a Keras generator network, a `.keras` / `.onnx` / run-folder
-    path, an `export.OnnxGenerator` or a callable `n -> images` as a `Sampler`."""
+    """Wrap a `zoo.GAN`, an `export.OnnxGenerator`, a `.keras` / run-folder path, a
+    bare Keras generator network or a callable `n -> images` as a `Sampler`."""
+    from zoo import spec
     from zoo.gan import GAN
 
     if isinstance(generator, Sampler):
         return generator
     if isinstance(generator, (str, os.PathLike)):
-        path = resolve_model_path(generator)
-        if path.suffix == ".onnx":
-            import export  # written alongside; imported only when an ONNX file is scored
-
-            generator = export.OnnxGenerator(path)
-        else:
-            import zoo  # noqa: F401  (registers the families, so their models load)
-
-            generator = keras.saving.load_model(path)
-            if isinstance(generator, GAN) and getattr(generator, "dataset", None) is None:
-                generator.dataset = _recipe_dataset(path)
-        sampler = as_sampler(generator)
-        sampler.description = str(path)
+        sampler = as_sampler(_load_keras_generator(generator))
+        sampler.description = str(generator)
         return sampler
     if isinstance(generator, GAN):
         return Sampler(
-            f"{generator.family} model {generator.name!r}",
-            generate=generator.generate,
-            sample_noise=generator.sample_noise,
-            latent_dim=generator.latent_dim,
-            data_shape=generator.data_shape,
-            dataset=getattr(generator, "dataset", None),
+            f"{generator.family} model {generator.name!r}", generator, None, generator.data_shape, generator.dataset
         )
     if isinstance(generator, keras.Model):
         if len(generator.inputs) != 1:
             raise ValueError(
-                f"Generator network {generator.name!r} takes {len(generator.inputs)} inputs; only "
-                "noise-only networks can be sampled here (wrap it in a callable n -> images)."
+                f"Generator network {generator.name!r} takes {len(generator.inputs)} inputs; only noise-only "
+                "networks can be sampled here (wrap it in a zoo.GAN that declares its inputs)."
             )
-        latent_dim = int(generator.inputs[0].shape[-1])
-
-        def normal_noise(n: int, seed: int | None = 0) -> np.ndarray:
-            return np.random.default_rng(seed).standard_normal((int(n), latent_dim)).astype("float32")
-
-        return Sampler(
-            f"generator network {generator.name!r}",
-            generate=lambda z: keras.ops.convert_to_numpy(generator(z, training=False)),
-            sample_noise=normal_noise,
-            latent_dim=latent_dim,
-            data_shape=tuple(generator.outputs[0].shape[1:]),
+        tensor = generator.inputs[0]
+        exported = spec.Exported(
+            generator.name, generator, spec.InputSpec([spec.noise(int(tensor.shape[-1]), name=tensor.name)]), ("x",)
         )
-    if hasattr(generator, "session") and hasattr(generator, "generate") and hasattr(generator, "sample_noise"):
-        metadata = getattr(generator, "metadata", {}) or {}
-        shape = metadata.get("data_shape")
+        view = _ExportedView(exported)
+        return Sampler(f"generator network {generator.name!r}", view, None, tuple(generator.outputs[0].shape[1:]))
+    if (
+        hasattr(generator, "generator_inputs")
+        and hasattr(generator, "sample_inputs")
+        and hasattr(generator, "generate")
+    ):
+        shape = getattr(generator, "data_shape", None)
+        description = getattr(generator, "description", None) or type(generator).__name__
         return Sampler(
-            f"ONNX generator {getattr(generator, 'path', '')}",
-            generate=lambda z: generator.generate(z=z),
-            sample_noise=generator.sample_noise,
-            latent_dim=getattr(generator, "latent_dim", None),
-            data_shape=tuple(shape) if shape else None,
-            dataset=metadata.get("dataset"),
+            description, generator, None, tuple(shape) if shape else None, getattr(generator, "dataset", None)
         )
     if callable(generator):
         name = getattr(generator, "__name__", type(generator).__name__)
         return Sampler(f"callable {name}", draw=generator)
     raise TypeError(
-        "generator must be a zoo.GAN, a keras.Model, a .keras/.onnx path or run folder, or a callable "
-        f"n -> images; got {type(generator).__name__}."
+        "generator must be a zoo.GAN, an export.OnnxGenerator, a keras.Model, a .keras path or run folder, or a "
+        f"callable n -> images; got {type(generator).__name__}."
     )
+
+
+class _ExportedView:
+    """A bare network with a declared noise input, seen through the generator protocol."""
+
+    def __init__(self, exported):
+        self.exported = exported
+        self.generator_inputs = exported.inputs
+
+    def sample_inputs(self, n, seed=0, **fixed):
+        return self.generator_inputs.sample(n, seed, **fixed)
+
+    def generate(self, batch_size=256, **inputs):
+        return self.exported.run(inputs, batch_size)
 
 
 # === Scores ===
@@ -336,9 +319,7 @@ def score_features(
         elif name == "kid":
             smaller = min(len(real_features), len(fake_features))
             subset = KID_SUBSET_SIZE if smaller >= 2 * KID_SUBSET_SIZE else max(2, smaller // 2)
-            results["kid"], results["kid_std"] = scores.kid(
-                real_features, fake_features, subset_size=subset, seed=seed
-            )
+            results["kid"], results["kid_std"] = scores.kid(real_features, fake_features, subset_size=subset, seed=seed)
         elif name == "is":
             splits = max(1, min(is_splits, len(fake_probabilities)))
             results["is"], results["is_std"] = scores.inception_score(fake_probabilities, splits)
@@ -407,8 +388,8 @@ def evaluate_generator(
     """Score `generator`'s samples against `real_images`.
 
     Args:
-        generator: a `zoo.GAN`, a Keras generator network, a `.keras` / `.onnx` path or
-            run folder, an `export.OnnxGenerator`, or a callable `n -> images`.
+        generator: a `zoo.GAN`, an `export.OnnxGenerator`, a Keras generator network,
+            a `.keras` path or run folder, or a callable `n -> images`.
         real_images: (n, height, width, channels) in [-1, 1], of the generator's size.
         metrics: names from `METRICS` ("fid", "kid", "is", "pr", "dc"), or "fid,kid".
         extractor: "digits", "inception", a `keras.Model` (or `.keras` path) of features.
@@ -432,9 +413,7 @@ def evaluate_generator(
     if int(num_samples) != num_samples or num_samples < 2:
         raise ValueError(f"num_samples must be an integer of at least 2, got {num_samples}.")
     fake = as_sampler(generator).sample(int(num_samples), seed=seed, batch_size=batch_size)
-    return evaluate_images(
-        fake, real, metrics, space, seed=seed, batch_size=batch_size, is_splits=is_splits
-    )
+    return evaluate_images(fake, real, metrics, space, seed=seed, batch_size=batch_size, is_splits=is_splits)
 
 
 def format_table(results: dict[str, float]) -> str:

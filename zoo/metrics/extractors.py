@@ -61,9 +61,7 @@ class InceptionPreprocessing(keras.layers.Layer):
     def call(self, images):
         channels = images.shape[-1]
         if channels is not None and channels not in (1, 3):
-            raise ValueError(
-                f"InceptionV3 features need 1- or 3-channel images; got {channels} channels."
-            )
+            raise ValueError(f"InceptionV3 features need 1- or 3-channel images; got {channels} channels.")
         images = ops.cast(images, self.compute_dtype)
         shape = ops.shape(images)
         # Broadcasting the channel axis to 3 tiles grayscale and leaves RGB unchanged,
@@ -103,9 +101,7 @@ def _md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _resolve_inception_weights(
-    weights: str | os.PathLike | None, file_name: str, allow_download: bool
-) -> str | None:
+def _resolve_inception_weights(weights: str | os.PathLike | None, file_name: str, allow_download: bool) -> str | None:
     """The path of the weights file to load, or None for random weights."""
     if weights is None:
         return None
@@ -158,9 +154,7 @@ def _inception_model(
     return keras.Model(images, outputs, name=name)
 
 
-def inception_extractor(
-    weights: str | os.PathLike | None = "imagenet", allow_download: bool = False
-) -> keras.Model:
+def inception_extractor(weights: str | os.PathLike | None = "imagenet", allow_download: bool = False) -> keras.Model:
     """InceptionV3 2048-d average-pool features: the feature space of FID and KID.
 
     Heusel et al. 2017 (FID), https://arxiv.org/abs/1706.08500, on InceptionV3
@@ -180,9 +174,7 @@ def inception_extractor(
     return _inception_model(weights, False, allow_download, name="inception_v3_features")
 
 
-def inception_classifier(
-    weights: str | os.PathLike | None = "imagenet", allow_download: bool = False
-) -> keras.Model:
+def inception_classifier(weights: str | os.PathLike | None = "imagenet", allow_download: bool = False) -> keras.Model:
     """InceptionV3 ImageNet class probabilities (batch, 1000): the input of the IS.
 
     Salimans et al. 2016, https://arxiv.org/abs/1606.03498. Same inputs and `weights`
@@ -210,9 +202,7 @@ def build_digits_classifier() -> keras.Model:
     """
     layers = keras.layers
     images = keras.Input(shape=(None, None, 1), name="images")
-    x = layers.Resizing(
-        DIGITS_IMAGE_SIZE, DIGITS_IMAGE_SIZE, interpolation="bilinear", name="resize"
-    )(images)
+    x = layers.Resizing(DIGITS_IMAGE_SIZE, DIGITS_IMAGE_SIZE, interpolation="bilinear", name="resize")(images)
     for block, filters in enumerate((32, 64)):
         x = layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"conv{block}a")(x)
         x = layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"conv{block}b")(x)
@@ -274,9 +264,7 @@ def _predict_in_batches(model: keras.Model, images: ArrayLike, batch_size: int) 
     return np.concatenate(outputs)
 
 
-def compute_features(
-    extractor: keras.Model, images: ArrayLike, batch_size: int = 256
-) -> np.ndarray:
+def compute_features(extractor: keras.Model, images: ArrayLike, batch_size: int = 256) -> np.ndarray:
     """Run `extractor` over `images` in batches; returns (num_images, feature_dim).
 
     Outputs with more than one feature axis are flattened, since every metric in
@@ -300,9 +288,7 @@ def compute_probabilities(
     """
     outputs = _predict_in_batches(classifier, images, batch_size)
     if outputs.ndim != 2:
-        raise ValueError(
-            f"A classifier must output (batch, num_classes); got shape {outputs.shape}."
-        )
+        raise ValueError(f"A classifier must output (batch, num_classes); got shape {outputs.shape}.")
     if from_logits:
         return scipy.special.softmax(outputs.astype(np.float64), axis=1)
     if np.any(outputs < 0) or not np.allclose(outputs.sum(axis=1), 1.0, atol=1e-3):

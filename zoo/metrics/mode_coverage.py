@@ -157,7 +157,6 @@ def scatter_plot(
 def _mixture_named(name: str) -> Mixture:
     if name not in MIXTURES:
         raise ValueError(
-            f"No mixture named {name!r}; mode coverage needs discrete modes, known "
-            f"mixtures: {', '.join(MIXTURES)}."
+            f"No mixture named {name!r}; mode coverage needs discrete modes, known mixtures: {', '.join(MIXTURES)}."
         )
     return MIXTURES[name]()

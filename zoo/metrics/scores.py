@@ -39,9 +39,7 @@ def _as_feature_matrix(features: ArrayLike, name: str, min_samples: int = 1) -> 
     """`features` as a finite float64 matrix (num_samples, feature_dim)."""
     matrix = np.asarray(features, dtype=np.float64)
     if matrix.ndim != 2:
-        raise ValueError(
-            f"{name} must be a 2-D array (num_samples, feature_dim); got shape {matrix.shape}."
-        )
+        raise ValueError(f"{name} must be a 2-D array (num_samples, feature_dim); got shape {matrix.shape}.")
     if matrix.shape[0] < min_samples:
         raise ValueError(f"{name} needs at least {min_samples} samples; got {matrix.shape[0]}.")
     if not np.all(np.isfinite(matrix)):
@@ -51,19 +49,14 @@ def _as_feature_matrix(features: ArrayLike, name: str, min_samples: int = 1) -> 
 
 def _check_same_feature_dim(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
     if a.shape[1] != b.shape[1]:
-        raise ValueError(
-            f"{name_a} and {name_b} have different feature dimensions: "
-            f"{a.shape[1]} vs {b.shape[1]}."
-        )
+        raise ValueError(f"{name_a} and {name_b} have different feature dimensions: {a.shape[1]} vs {b.shape[1]}.")
 
 
 def _check_neighbour_count(k: int, num_samples: int, name: str) -> None:
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"k must be a positive integer; got {k!r}.")
     if k >= num_samples:
-        raise ValueError(
-            f"k={k} nearest neighbours need more than k samples, but {name} has {num_samples}."
-        )
+        raise ValueError(f"k={k} nearest neighbours need more than k samples, but {name} has {num_samples}.")
 
 
 # === Fréchet distance (FID) ===
@@ -111,16 +104,11 @@ def frechet_distance(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: 
     if mu1.ndim != 1 or mu2.ndim != 1:
         raise ValueError(f"Means must be vectors; got shapes {mu1.shape} and {mu2.shape}.")
     if mu1.shape != mu2.shape:
-        raise ValueError(
-            f"Means have different feature dimensions: {mu1.shape[0]} vs {mu2.shape[0]}."
-        )
+        raise ValueError(f"Means have different feature dimensions: {mu1.shape[0]} vs {mu2.shape[0]}.")
     dim = mu1.shape[0]
     for name, sigma in (("sigma1", sigma1), ("sigma2", sigma2)):
         if sigma.shape != (dim, dim):
-            raise ValueError(
-                f"{name} must be a ({dim}, {dim}) covariance matching the means; "
-                f"got shape {sigma.shape}."
-            )
+            raise ValueError(f"{name} must be a ({dim}, {dim}) covariance matching the means; got shape {sigma.shape}.")
         if not np.all(np.isfinite(sigma)):
             raise ValueError(f"{name} contains NaN or infinite values.")
     if not (np.all(np.isfinite(mu1)) and np.all(np.isfinite(mu2))):
@@ -151,9 +139,7 @@ def fid(features_a: ArrayLike, features_b: ArrayLike) -> float:
     a = _as_feature_matrix(features_a, "features_a", min_samples=2)
     b = _as_feature_matrix(features_b, "features_b", min_samples=2)
     _check_same_feature_dim(a, b, "features_a", "features_b")
-    return frechet_distance(
-        a.mean(axis=0), np.cov(a, rowvar=False), b.mean(axis=0), np.cov(b, rowvar=False)
-    )
+    return frechet_distance(a.mean(axis=0), np.cov(a, rowvar=False), b.mean(axis=0), np.cov(b, rowvar=False))
 
 
 class FeatureStatistics:
@@ -204,9 +190,7 @@ class FeatureStatistics:
         total = self.count + batch_count
         delta = batch_mean - self._mean
         self._centred_outer_sum = (
-            self._centred_outer_sum
-            + batch_outer_sum
-            + np.outer(delta, delta) * (self.count * batch_count / total)
+            self._centred_outer_sum + batch_outer_sum + np.outer(delta, delta) * (self.count * batch_count / total)
         )
         self._mean = self._mean + delta * (batch_count / total)
         self.count = total
@@ -223,9 +207,7 @@ class FeatureStatistics:
     def covariance(self) -> np.ndarray:
         """Unbiased (n - 1) covariance, as `np.cov`, of everything seen so far."""
         if self.count < 2:
-            raise ValueError(
-                f"A covariance needs at least 2 samples; these statistics have {self.count}."
-            )
+            raise ValueError(f"A covariance needs at least 2 samples; these statistics have {self.count}.")
         return self._centred_outer_sum / (self.count - 1)
 
     def frechet_distance(self, other: FeatureStatistics) -> float:
@@ -300,10 +282,7 @@ def inception_score(probabilities: ArrayLike, num_splits: int = 10) -> tuple[flo
     """
     probs = np.asarray(probabilities, dtype=np.float64)
     if probs.ndim != 2:
-        raise ValueError(
-            f"probabilities must be a 2-D array (num_samples, num_classes); got shape "
-            f"{probs.shape}."
-        )
+        raise ValueError(f"probabilities must be a 2-D array (num_samples, num_classes); got shape {probs.shape}.")
     if not np.all(np.isfinite(probs)):
         raise ValueError("probabilities contain NaN or infinite values.")
     if np.any(probs < 0):
@@ -311,13 +290,10 @@ def inception_score(probabilities: ArrayLike, num_splits: int = 10) -> tuple[flo
     row_sums = probs.sum(axis=1)
     if not np.allclose(row_sums, 1.0, atol=_PROBABILITY_SUM_TOLERANCE):
         worst = row_sums[np.argmax(np.abs(row_sums - 1.0))]
-        raise ValueError(
-            f"Each row of probabilities must sum to 1 (a softmax output); one sums to {worst:.6g}."
-        )
+        raise ValueError(f"Each row of probabilities must sum to 1 (a softmax output); one sums to {worst:.6g}.")
     if not 1 <= num_splits <= probs.shape[0]:
         raise ValueError(
-            f"num_splits must be between 1 and the number of samples ({probs.shape[0]}); "
-            f"got {num_splits}."
+            f"num_splits must be between 1 and the number of samples ({probs.shape[0]}); got {num_splits}."
         )
     scores = []
     for split in np.array_split(probs, num_splits):
@@ -355,14 +331,10 @@ def _kth_neighbour_distances(features: np.ndarray, k: int) -> np.ndarray:
     """Distance from each row to its k-th nearest other row (the k-NN ball radius)."""
     # Column 0 of each sorted row is the sample itself (distance 0), so the k-th
     # neighbour sits at index k.
-    return _reduce_distance_blocks(
-        features, features, lambda block: np.partition(block, k, axis=1)[:, k]
-    )
+    return _reduce_distance_blocks(features, features, lambda block: np.partition(block, k, axis=1)[:, k])
 
 
-def _count_containing_balls(
-    queries: np.ndarray, centres: np.ndarray, radii: np.ndarray, *, closed: bool
-) -> np.ndarray:
+def _count_containing_balls(queries: np.ndarray, centres: np.ndarray, radii: np.ndarray, *, closed: bool) -> np.ndarray:
     """For each query row, how many balls B(centre_i, radius_i) contain it.
 
     `closed` chooses ||q - c|| <= r (closed balls) over ||q - c|| < r (open balls).
@@ -372,9 +344,7 @@ def _count_containing_balls(
     return _reduce_distance_blocks(queries, centres, lambda block: (block < radii).sum(axis=1))
 
 
-def precision_recall(
-    real_features: ArrayLike, fake_features: ArrayLike, k: int = 3
-) -> tuple[float, float]:
+def precision_recall(real_features: ArrayLike, fake_features: ArrayLike, k: int = 3) -> tuple[float, float]:
     """Improved precision and recall from k-NN manifolds (Kynkäänniemi et al. 2019).
 
     https://arxiv.org/abs/1904.06991. Each set's manifold is the union of closed balls
@@ -396,9 +366,7 @@ def precision_recall(
     return float(precision), float(recall)
 
 
-def density_coverage(
-    real_features: ArrayLike, fake_features: ArrayLike, k: int = 5
-) -> tuple[float, float]:
+def density_coverage(real_features: ArrayLike, fake_features: ArrayLike, k: int = 5) -> tuple[float, float]:
     """Density and coverage from k-NN balls around the real samples (Naeem et al. 2020).
 
     https://arxiv.org/abs/2002.09797. With B(X_i, r_i) the ball around real sample X_i

@@ -83,9 +83,7 @@ def train(epochs: int = 80, batch_size: int = 64, seed: int = TRAINING_SEED) -> 
     )
     # Augmentation layers are identity outside training, and only `classifier`'s
     # weights are saved, so the shipped model carries no augmentation.
-    trainer = keras.Sequential(
-        [keras.Input((DIGITS_IMAGE_SIZE, DIGITS_IMAGE_SIZE, 1)), augment, classifier]
-    )
+    trainer = keras.Sequential([keras.Input((DIGITS_IMAGE_SIZE, DIGITS_IMAGE_SIZE, 1)), augment, classifier])
     trainer.compile(
         optimizer=keras.optimizers.Adam(
             learning_rate=keras.optimizers.schedules.CosineDecay(
@@ -111,10 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     _, (held_out_images_32, held_out_labels_32) = digits_split(32)
     accuracy_16 = accuracy(classifier, held_out_images, held_out_labels)
     accuracy_32 = accuracy(classifier, held_out_images_32, held_out_labels_32)
-    print(
-        f"held-out accuracy: {accuracy_16:.4f} at 16x16, {accuracy_32:.4f} at 32x32 "
-        f"({len(held_out_labels)} images)"
-    )
+    print(f"held-out accuracy: {accuracy_16:.4f} at 16x16, {accuracy_32:.4f} at 32x32 ({len(held_out_labels)} images)")
     if min(accuracy_16, accuracy_32) < REQUIRED_ACCURACY:
         print(f"below the required {REQUIRED_ACCURACY:.0%}; weights not written", file=sys.stderr)
         return 1

@@ -1,4 +1,9 @@
-"""`save_samples`: generated samples as files people can look at or listen to."""
+"""`save_samples`: generated samples as files people can look at or listen to.
+
+Images become a grid PNG, audio clips 16-bit WAV files plus a waveform and
+spectrogram PNG, 2-D points a scatter PNG, anything else a `.npy` array. Every file
+is written through `zoo.io.atomic_path`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from zoo import images
+from zoo.io import atomic_path
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 AUDIO_SUFFIXES = (".wav",)
@@ -21,7 +27,7 @@ _DEFAULT_NAMES = {"image": "samples.png", "audio": "sample.wav", "sample": "samp
 def _kind(outputs: np.ndarray, path: pathlib.Path, metadata: dict[str, Any]) -> str:
     suffix = path.suffix.lower()
     if suffix in IMAGE_SUFFIXES:
-        return "image"
+        return "points" if outputs.ndim == 2 and outputs.shape[-1] == 2 else "image"
     if suffix in AUDIO_SUFFIXES:
         return "audio"
     if suffix in ARRAY_SUFFIXES:
@@ -48,20 +54,73 @@ def _value_range(outputs: np.ndarray, metadata: dict[str, Any]) -> tuple[float, 
 def _write_wav(samples: np.ndarray, path: pathlib.Path, sample_rate: int) -> None:
     """One (samples, channels) array in [-1, 1] as a 16-bit PCM WAV file."""
     pcm = np.round(np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2")
-    with wave.open(str(path), "wb") as file:
+    with atomic_path(path) as temporary, wave.open(str(temporary), "wb") as file:
         file.setnchannels(samples.shape[1])
         file.setsampwidth(2)
         file.setframerate(int(sample_rate))
         file.writeframes(pcm.tobytes())  # C order: the channels of a frame are interleaved
 
 
+def save_scatter(points: np.ndarray, path: str | pathlib.Path, title: str | None = None) -> pathlib.Path:
+    """A scatter PNG of 2-D samples."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(4, 4))
+    axes.scatter(points[:, 0], points[:, 1], s=2, alpha=0.5)
+    axes.set_aspect("equal")
+    if title:
+        axes.set_title(title)
+    return save_figure(figure, path)
+
+
+def save_figure(figure, path: str | pathlib.Path, dpi: int = 100) -> pathlib.Path:
+    """Write a matplotlib figure as a PNG through a temporary file, then close it."""
+    import matplotlib.pyplot as plt
+
+    path = pathlib.Path(path)
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=dpi, bbox_inches="tight", format="png")
+    plt.close(figure)
+    return path
+
+
+def save_audio_preview(
+    clips: np.ndarray, path: str | pathlib.Path, sample_rate: int = DEFAULT_SAMPLE_RATE, title: str | None = None
+) -> pathlib.Path:
+    """A PNG with the waveform and the spectrogram of up to 4 clips (n, length, channels)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    clips = np.asarray(clips)[:4, :, 0]
+    figure, axes = plt.subplots(2, len(clips), figsize=(3 * len(clips), 4), squeeze=False)
+    for column, clip in enumerate(clips):
+        seconds = np.arange(len(clip)) / sample_rate
+        axes[0, column].plot(seconds, clip, linewidth=0.5)
+        axes[0, column].set_ylim(-1.05, 1.05)
+        axes[0, column].set_xlabel("s")
+        window = min(256, max(16, len(clip) // 8))
+        axes[1, column].specgram(clip, NFFT=window, Fs=sample_rate, noverlap=window // 2)
+        axes[1, column].set_xlabel("s")
+    axes[0, 0].set_ylabel("amplitude")
+    axes[1, 0].set_ylabel("Hz")
+    if title:
+        figure.suptitle(title)
+    return save_figure(figure, path)
+
+
 def save_samples(
-    outputs: np.ndarray,
+    outputs: np.ndarray | dict[str, np.ndarray],
     path: str | pathlib.Path,
     metadata: dict[str, Any] | None = None,
     *,
     sample_rate: int | None = None,
     columns: int | None = None,
+    preview: bool = False,
 ) -> list[pathlib.Path]:
     """Write generated samples; returns the files written.
 
@@ -77,7 +136,15 @@ def save_samples(
             pixels, its `sample_rate` (if any) is the audio's.
         sample_rate: audio samples per second; default the metadata's, else 16 kHz.
         columns: images per row of the grid.
+        preview: for audio, also a waveform and spectrogram PNG beside the WAV files.
     """
+    if isinstance(outputs, dict):
+        # Several outputs of one generator (CoGAN's pair): side by side, row by row.
+        arrays = list(outputs.values())
+        if len({array.shape for array in arrays}) != 1:
+            raise ValueError(f"Outputs {list(outputs)} differ in shape; save them one by one.")
+        outputs = np.stack(arrays, axis=1).reshape(-1, *arrays[0].shape[1:])
+        columns = columns or len(arrays) * max(1, int(np.sqrt(len(arrays[0]) / len(arrays))))
     outputs = np.asarray(outputs)
     path = pathlib.Path(path)
     metadata = metadata or {}
@@ -88,10 +155,14 @@ def save_samples(
         path = path / _DEFAULT_NAMES[kind]
     path.parent.mkdir(parents=True, exist_ok=True)
 
+    if kind == "points":
+        return [save_scatter(outputs, path)]
+
     if kind == "sample":
         if path.suffix.lower() not in ARRAY_SUFFIXES:
             raise ValueError(f"Samples shaped {outputs.shape[1:]} are neither images nor audio; save them as .npy.")
-        np.save(path, outputs)
+        with atomic_path(path) as temporary:
+            np.save(temporary, outputs)
         return [path]
 
     if kind == "image":
@@ -118,4 +189,6 @@ def save_samples(
         files = [path.with_name(f"{path.stem}_{index:03d}{path.suffix}") for index in range(len(outputs))]
     for samples, file in zip(scaled, files):
         _write_wav(samples, file, rate)
+    if preview:
+        files.append(save_audio_preview(scaled, path.with_suffix(".png"), rate))
     return files

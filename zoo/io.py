@@ -1,0 +1,66 @@
+"""Writing files so that a crash leaves the old file or the new one, never half of one.
+
+Every artifact a user would lose (models, ONNX files, SavedModel folders, grids,
+WAV files, histories) is written to a temporary name in the destination's own folder
+(the same file system, so the final rename is atomic) and moved into place with
+`os.replace` only once it is complete — the way torch.hub's `download_url_to_file`
+treats downloads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pathlib
+import shutil
+import tempfile
+from collections.abc import Iterator
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, directory: bool = False) -> Iterator[pathlib.Path]:
+    """Yield a temporary path beside `path` to write to; on success it replaces
+    `path` (a file, or with `directory=True` a folder), on error it is removed and
+    `path` is left as it was. The temporary name keeps the suffix, so libraries that
+    choose the format by suffix (`.keras`, `.png`) still do."""
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
+    os.close(handle)
+    temporary = pathlib.Path(name)
+    temporary.unlink()  # writers create it themselves (some refuse an existing file)
+    try:
+        yield temporary
+        if not temporary.exists():
+            raise FileNotFoundError(f"Nothing was written to {temporary} for {path}.")
+        if directory:
+            _replace_directory(temporary, path)
+        else:
+            os.replace(temporary, path)
+    finally:
+        if temporary.is_dir():
+            shutil.rmtree(temporary, ignore_errors=True)
+        elif temporary.exists():
+            temporary.unlink()
+
+
+def _replace_directory(new: pathlib.Path, path: pathlib.Path) -> None:
+    """Move folder `new` to `path`; an existing `path` is moved aside first and
+    removed only after the new one is in place."""
+    if not path.exists():
+        os.replace(new, path)
+        return
+    old = path.with_name(f".{path.name}.old")
+    if old.exists():
+        shutil.rmtree(old) if old.is_dir() else old.unlink()
+    os.replace(path, old)
+    os.replace(new, path)
+    shutil.rmtree(old) if old.is_dir() else old.unlink()
+
+
+def write_text(path: str | os.PathLike, text: str) -> pathlib.Path:
+    """`path.write_text(text)`, atomically."""
+    path = pathlib.Path(path)
+    with atomic_path(path) as temporary:
+        temporary.write_text(text)
+    return path
