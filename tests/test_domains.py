@@ -1,0 +1,185 @@
+"""Two-domain pieces for CoGAN and CycleGAN: the unpaired domain loader, the cycle and
+identity losses, the image pool, the translation and coupled networks, and the
+learning-rate decay. TensorFlow Datasets are exercised offline with `tfds.testing.mock_data`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_datasets as tfds
+from PIL import Image
+
+from zoo.data import digits_arrays, domain_arrays, list_domains, load_domains
+from zoo.data import domains as domains_lib
+
+# === Data: derived digit domains ===
+
+
+def test_negative_is_minus_x_on_the_unit_scale():
+    digits, digit_labels = domain_arrays("digits", 16, "train", half=1)
+    negatives, labels = domain_arrays("digits/negative", 16, "train", half=1)
+    np.testing.assert_array_equal(labels, digit_labels)
+    # 1 - x on [0, 1] is -x on [-1, 1].
+    np.testing.assert_allclose((negatives + 1) / 2, 1 - (digits + 1) / 2, atol=1e-6)
+    assert negatives.min() >= -1.0 and negatives.max() <= 1.0
+
+
+def test_edges_outline_a_square_and_nothing_else():
+    image = -np.ones((1, 10, 10, 1), "float32")
+    image[0, 3:7, 3:7] = 1.0
+    outline = domains_lib.edges(image)[0, ..., 0] > 0
+    expected = np.zeros((10, 10), bool)
+    expected[2:8, 2:8] = True  # one pixel outside the square ...
+    expected[4:6, 4:6] = False  # ... to one pixel inside: the interior stays dark
+    np.testing.assert_array_equal(outline, expected)
+
+
+def test_edges_of_digits_lie_on_stroke_borders():
+    digits, _ = domain_arrays("digits", 16, "train", half=1)
+    outlines, _ = domain_arrays("digits/edges", 16, "train", half=1)
+    strokes = tf.constant((digits > 0).astype("float32"))
+    grown = tf.nn.max_pool2d(strokes, 3, 1, "SAME").numpy() > 0
+    shrunk = -tf.nn.max_pool2d(-strokes, 3, 1, "SAME").numpy() > 0
+    border = grown & ~shrunk
+    on = outlines > 0
+    # Every stroke pixel that touches the background is on the outline, and the
+    # outline is nowhere else (flat background and stroke interiors stay -1).
+    np.testing.assert_array_equal(on, border)
+    assert ((digits > 0) & border).any() and (on.reshape(len(on), -1).any(axis=1)).all()
+    assert set(np.unique(outlines)) == {-1.0, 1.0}
+
+
+def test_colored_digits_are_rgb_with_a_visible_digit():
+    digits, _ = domain_arrays("digits", 16, "train", half=1)
+    painted, _ = domain_arrays("digits/colored", 16, "train", half=1)
+    assert painted.shape == (*digits.shape[:3], 3)
+    assert painted.min() >= -1.0 and painted.max() <= 1.0
+    unit = (painted + 1) / 2
+    # Backgrounds differ from image to image (random colours, not one fixed tint).
+    corners = unit[:, 0, 0, :]
+    assert corners.std(axis=0).min() > 0.1
+    # Converted to gray, each image is its digit again, brighter on the strokes than
+    # on the background by at least the contrast bound per unit of ink.
+    gray = (unit @ domains_lib.LUMA).reshape(len(unit), -1)
+    ink = ((digits + 1) / 2).reshape(len(digits), -1)
+    for image, digit in zip(gray, ink):
+        assert np.corrcoef(image, digit)[0, 1] > 0.999
+        high, low = digit.argmax(), digit.argmin()
+        slope = (image[high] - image[low]) / (digit[high] - digit[low])
+        assert slope >= domains_lib.MIN_STROKE_CONTRAST - 1e-5
+    # An image keeps its colours whatever split it is read from.
+    everything, _ = domain_arrays("digits/colored", 16, "all")
+    index = domains_lib.digits_halves("train")[1][0]
+    np.testing.assert_allclose(everything[index], painted[0], atol=1e-6)
+
+
+def test_halves_are_disjoint_stratified_and_cover_the_split():
+    first, second = domains_lib.digits_halves("train")
+    assert not set(first) & set(second)
+    assert sorted([*first, *second]) == sorted(domains_lib.digits_indices("train"))
+    _, labels = digits_arrays(8, "all")
+    counts = np.bincount(labels[first], minlength=10), np.bincount(labels[second], minlength=10)
+    assert np.abs(counts[0] - counts[1]).max() <= 1
+
+
+def test_no_digit_is_seen_in_both_domains():
+    dataset = load_domains("digits", "digits/negative", batch_size=50, image_size=8, shuffle=True, seed=3)
+    seen_a, seen_b = set(), set()
+    for x_a, x_b in dataset:
+        seen_a.update(row.tobytes() for row in x_a.numpy())
+        # Undo the negative: the digit that B shows.
+        seen_b.update(row.tobytes() for row in (-x_b.numpy()))
+    assert len(seen_a) > 650 and len(seen_b) > 650
+    assert not seen_a & seen_b
+
+
+def test_batches_are_unpaired_in_range_and_an_epoch_covers_the_larger_domain():
+    dataset = load_domains("digits", "digits/colored", batch_size=32, channels=(1, 3), seed=1)
+    batches = list(dataset)
+    half = len(domains_lib.digits_halves("train")[1])
+    assert len(batches) == half // 32 == int(dataset.cardinality())
+    x_a, x_b = batches[0]
+    assert x_a.shape == (32, 16, 16, 1) and x_b.shape == (32, 16, 16, 3)
+    for batch in (x_a, x_b):
+        assert float(tf.reduce_min(batch)) >= -1.0 and float(tf.reduce_max(batch)) <= 1.0
+    # Shuffled independently: position i of A and of B are not the same digit.
+    digits_b, _ = domain_arrays("digits", 16, "train", half=1)
+    painted_b, _ = domain_arrays("digits/colored", 16, "train", half=1)
+    position = {row.tobytes(): index for index, row in enumerate(painted_b)}
+    shown_b = np.stack([digits_b[position[row.tobytes()]] for row in x_b.numpy()])
+    assert not np.allclose(shown_b, x_a.numpy())
+
+
+def test_channels_and_size_conversion():
+    x_a, x_b = next(iter(load_domains("digits", "digits/colored", batch_size=4, image_size=8, channels=1)))
+    assert x_a.shape == x_b.shape == (4, 8, 8, 1)
+    x_a, x_b = next(iter(load_domains("digits", "digits/edges", batch_size=4, channels=3)))
+    assert x_a.shape == x_b.shape == (4, 16, 16, 3)
+    np.testing.assert_array_equal(x_a[..., 0], x_a[..., 2])
+
+
+def write_images(folder, count, size, mode):
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for index in range(count):
+        shape = size[::-1] + ((3,) if mode == "RGB" else ())
+        Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8), mode).save(folder / f"{index}.png")
+
+
+def test_two_image_folders(tmp_path):
+    write_images(tmp_path / "photos", 6, (20, 20), "RGB")
+    write_images(tmp_path / "sketches", 9, (12, 12), "L")
+    with pytest.raises(ValueError, match="differ in size; pass image_size"):
+        load_domains(str(tmp_path / "photos"), str(tmp_path / "sketches"), batch_size=2)
+    dataset = load_domains(str(tmp_path / "photos"), str(tmp_path / "sketches"), batch_size=2, image_size=8, channels=3)
+    batches = list(dataset)
+    # The larger domain (9 sketches) sets the epoch: 4 full batches.
+    assert len(batches) == 4
+    assert batches[0][0].shape == batches[0][1].shape == (2, 8, 8, 3)
+
+
+def test_cycle_gan_reads_train_a_and_train_b_offline(monkeypatch):
+    splits = []
+    original = domains_lib.tfds_dataset
+
+    def spy(name, image_size, channels, split, data_dir):
+        splits.append((name, split))
+        return original(name, image_size, channels, split, data_dir)
+
+    monkeypatch.setattr(domains_lib, "tfds_dataset", spy)
+    with tfds.testing.mock_data(num_examples=6):
+        x_a, x_b = next(iter(load_domains("cycle_gan/horse2zebra", batch_size=2, image_size=16)))
+        assert splits == [("cycle_gan/horse2zebra", "trainA"), ("cycle_gan/horse2zebra", "trainB")]
+        assert x_a.shape == x_b.shape == (2, 16, 16, 3)
+        assert float(tf.reduce_min(x_a)) >= -1.0 and float(tf.reduce_max(x_b)) <= 1.0
+        gray, _ = next(iter(load_domains("cycle_gan/apple2orange", batch_size=2, image_size=8, channels=1)))
+        assert gray.shape == (2, 8, 8, 1)
+        with pytest.raises(ValueError, match="varying sizes; pass image_size"):
+            load_domains("cycle_gan/horse2zebra", batch_size=2)
+
+
+@pytest.mark.parametrize(
+    "a, b, kwargs, message",
+    [
+        ("digits/sketch", "digits", {}, "Unknown domain 'digits/sketch'"),
+        ("no_such_dataset_xyz", "digits", {}, "Unknown domain 'no_such_dataset_xyz'"),
+        ("cycle_gan/cats2dogs", None, {}, "Unknown domain pair 'cycle_gan/cats2dogs'.*horse2zebra"),
+        ("digits", None, {}, "Domain b is missing"),
+        ("digits", "digits/colored", {}, r"differ in channels \(1 vs 3\); pass channels=1 or 3"),
+        ("digits", "digits", {"channels": 2}, "channels must be 1"),
+        ("digits", "digits", {"channels": (1, 3, 3)}, "pair"),
+        ("digits", "digits", {"batch_size": 0}, "batch_size must be a positive integer"),
+        ("digits", "digits", {"batch_size": 2000}, "fewer than batch_size=2000"),
+        ("digits", "digits", {"split": "validation"}, "splits"),
+    ],
+)
+def test_bad_domains_give_clear_errors(a, b, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        load_domains(a, b, **kwargs)
+
+
+def test_list_domains_names_the_derived_digits():
+    assert list_domains() == ["digits", "digits/negative", "digits/edges", "digits/colored"]
+    with pytest.raises(ValueError, match="half must be 0, 1 or None"):
+        domain_arrays("digits", half=2)
