@@ -4,14 +4,19 @@ learning-rate decay. TensorFlow Datasets are exercised offline with `tfds.testin
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 from PIL import Image
 
+import zoo
+from zoo import losses
+from zoo.callbacks import LinearDecay, linear_decay_factor
 from zoo.data import digits_arrays, domain_arrays, list_domains, load_domains
 from zoo.data import domains as domains_lib
+from zoo.image_pool import ImagePool
 
 # === Data: derived digit domains ===
 
@@ -183,3 +188,114 @@ def test_list_domains_names_the_derived_digits():
     assert list_domains() == ["digits", "digits/negative", "digits/edges", "digits/colored"]
     with pytest.raises(ValueError, match="half must be 0, 1 or None"):
         domain_arrays("digits", half=2)
+
+
+# === Losses ===
+
+
+def test_cycle_and_identity_losses_equal_a_hand_computation():
+    real = np.array([[[[0.5], [-1.0]], [[0.0], [1.0]]]], "float32")  # one 2x2 image
+    other = np.array([[[[0.0], [-0.5]], [[1.0], [1.0]]]], "float32")
+    # |differences| = 0.5, 0.5, 1.0, 0.0 -> mean 0.5.
+    assert float(losses.cycle_consistency_loss(real, other)) == pytest.approx(10.0 * 0.5)
+    assert float(losses.cycle_consistency_loss(real, other, weight=2.0)) == pytest.approx(1.0)
+    assert float(losses.identity_loss(real, other)) == pytest.approx(5.0 * 0.5)
+    assert float(losses.cycle_consistency_loss(real, real)) == 0.0
+    batch = np.stack([real[0], other[0]])
+    shifted = batch + np.array([0.1, -0.3], "float32")[:, None, None, None]
+    # Averaged over the batch too: (0.1 + 0.3) / 2.
+    assert float(losses.identity_loss(batch, shifted, weight=1.0)) == pytest.approx(0.2)
+
+
+# === Image pool ===
+
+
+def tagged(ids, shape=(2, 2, 1)):
+    """Images filled with their id, so that a returned image names itself."""
+    return np.stack([np.full(shape, index, "float32") for index in ids])
+
+
+def ids_of(images):
+    return [round(float(image.mean())) for image in np.asarray(images)]
+
+
+def test_image_pool_fills_then_returns_a_past_fake_half_the_time():
+    pool = ImagePool(pool_size=50, seed=1)
+    pool.build((None, 2, 2, 1))
+    query = tf.function(pool.__call__, jit_compile=True)
+    for start in range(0, 50, 5):
+        batch = list(range(start, start + 5))
+        assert ids_of(query(tagged(batch))) == batch  # filling: every fake passes through
+    assert int(pool.count.numpy()) == 50
+    past, total = 0, 0
+    for start in range(50, 450, 4):
+        batch = list(range(start, start + 4))
+        before = set(ids_of(pool.images.numpy()))
+        returned = ids_of(query(tagged(batch)))
+        after = set(ids_of(pool.images.numpy()))
+        for new, out in zip(batch, returned):
+            total += 1
+            if out != new:
+                past += 1
+                assert out < start and out in before  # an earlier fake, from the pool
+                assert new in after  # ... whose slot the new fake took
+        assert len(after) == len(ids_of(pool.images.numpy())) == 50
+    assert 0.4 < past / total < 0.6
+
+
+def test_image_pool_is_seeded_and_can_be_turned_off():
+    def run(seed):
+        pool = ImagePool(pool_size=4, seed=seed)
+        pool.build((None, 2, 2, 1))
+        return [ids_of(pool(tagged(range(start, start + 3)))) for start in range(0, 30, 3)]
+
+    assert run(7) == run(7)
+    assert run(7) != run(8)
+    off = ImagePool(pool_size=0)
+    np.testing.assert_array_equal(off(tagged([3, 4])), tagged([3, 4]))
+    with pytest.raises(ValueError, match="pool_size must be a non-negative integer"):
+        ImagePool(pool_size=-1)
+
+
+def test_image_pool_state_and_seed_survive_saving(tmp_path):
+    def model_with_pool():
+        image = keras.Input((2, 2, 1), name="image")
+        return keras.Model(image, ImagePool(pool_size=4, seed=3, name="pool")(image))
+
+    model = model_with_pool()
+    for start in range(0, 12, 3):
+        model(tagged(range(start, start + 3)))
+    model.save(tmp_path / "pool.keras")
+    restored = keras.saving.load_model(tmp_path / "pool.keras")
+    np.testing.assert_array_equal(restored.get_layer("pool").images.numpy(), model.get_layer("pool").images.numpy())
+    # The restored pool makes the same choices the original makes next.
+    assert ids_of(restored(tagged([90, 91, 92]))) == ids_of(model(tagged([90, 91, 92])))
+
+
+# === Learning-rate decay ===
+
+
+def test_linear_decay_factor_is_the_papers_schedule():
+    factors = [linear_decay_factor(epoch, 200, 100) for epoch in range(200)]
+    assert factors[:100] == [1.0] * 100
+    assert factors[100] == pytest.approx(100 / 101) and factors[199] == pytest.approx(1 / 101)
+    steps = np.diff(factors[99:])
+    np.testing.assert_allclose(steps, -1 / 101)  # linear
+    assert linear_decay_factor(250, 200, 100) == 0.0
+
+
+def test_linear_decay_callback_sets_every_optimizer_each_epoch():
+    model = zoo.create("dcgan", data_shape=(8, 8, 1), latent_dim=4, width=8)
+    model.compile(g_learning_rate=2e-4, d_learning_rate=4e-4, jit_compile=False)
+    seen = []
+    record = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: seen.append(
+            (float(model.g_optimizer.learning_rate.numpy()), float(model.d_optimizer.learning_rate.numpy()))
+        )
+    )
+    data = np.zeros((4, 8, 8, 1), "float32")
+    model.fit(data, batch_size=4, epochs=4, verbose=0, callbacks=[LinearDecay(4), record])
+    # 4 epochs, decay from epoch 2: factors 1, 1, 2/3, 1/3.
+    np.testing.assert_allclose(seen, [[2e-4 * f, 4e-4 * f] for f in (1, 1, 2 / 3, 1 / 3)], rtol=1e-5)
+    with pytest.raises(ValueError, match="decay_start must be an integer in"):
+        LinearDecay(10, decay_start=11)
