@@ -14,9 +14,12 @@ from PIL import Image
 import zoo
 from zoo import losses
 from zoo.callbacks import LinearDecay, linear_decay_factor
+from zoo.coupled_networks import coupled_discriminators, coupled_generators
 from zoo.data import digits_arrays, domain_arrays, list_domains, load_domains
 from zoo.data import domains as domains_lib
 from zoo.image_pool import ImagePool
+from zoo.layers import ReflectionPadding2D
+from zoo.translation_networks import patchgan_discriminator, resnet_generator
 
 # === Data: derived digit domains ===
 
@@ -299,3 +302,172 @@ def test_linear_decay_callback_sets_every_optimizer_each_epoch():
     np.testing.assert_allclose(seen, [[2e-4 * f, 4e-4 * f] for f in (1, 1, 2 / 3, 1 / 3)], rtol=1e-5)
     with pytest.raises(ValueError, match="decay_start must be an integer in"):
         LinearDecay(10, decay_start=11)
+
+
+# === CycleGAN networks ===
+
+
+def test_resnet_generator_translates_between_channel_counts():
+    generator = resnet_generator((8, 8, 1), output_channels=3, width=8, residual_blocks=2)
+    assert [tensor.name for tensor in generator.inputs] == ["image"]
+    assert generator.output_shape == (None, 8, 8, 3)
+    assert sum(isinstance(layer, keras.layers.Add) for layer in generator.layers) == 2
+    images = np.random.default_rng(0).uniform(-1, 1, (3, 8, 8, 1)).astype("float32")
+    translated = generator(images, training=True).numpy()
+    assert np.abs(translated).max() <= 1.0
+    # Instance norm: an image's translation does not depend on the rest of its
+    # batch, even in training mode (batch norm's would).
+    np.testing.assert_allclose(generator(images[:1], training=True).numpy(), translated[:1], atol=1e-5)
+    assert resnet_generator((16, 16, 3), width=4, residual_blocks=1).output_shape == (None, 16, 16, 3)
+
+
+def test_resnet_generator_exports_to_onnx_matching_keras(tmp_path):
+    import logging
+
+    import onnxruntime
+    import tf2onnx
+
+    generator = resnet_generator((8, 8, 1), output_channels=3, width=8, residual_blocks=2)
+    specs = [tf.TensorSpec((None, 8, 8, 1), tf.float32, name="image")]
+    # The output needs a name of its own: an ONNX graph cannot have an input and
+    # an output both called "image".
+    function = tf.function(lambda image: {"translated": generator(image, training=False)}, input_signature=specs)
+    logging.getLogger("tf2onnx").setLevel(logging.WARNING)
+    proto, _ = tf2onnx.convert.from_function(function, input_signature=specs, opset=17)
+    session = onnxruntime.InferenceSession(proto.SerializeToString())
+    assert [value.name for value in session.get_inputs()] == ["image"]
+    images = np.random.default_rng(1).uniform(-1, 1, (5, 8, 8, 1)).astype("float32")
+    (onnx_images,) = session.run(["translated"], {"image": images})
+    np.testing.assert_allclose(onnx_images, generator(images, training=False).numpy(), atol=1e-4)
+    # The reflection padding travels through Keras saving too.
+    generator.save(tmp_path / "generator.keras")
+    restored = keras.saving.load_model(tmp_path / "generator.keras")
+    np.testing.assert_allclose(restored(images).numpy(), generator(images).numpy(), atol=1e-6)
+
+
+def test_reflection_padding_mirrors_without_repeating_the_border():
+    row = np.arange(4, dtype="float32").reshape(1, 1, 4, 1)
+    padded = ReflectionPadding2D(2)(np.repeat(row, 3, axis=1)).numpy()
+    np.testing.assert_array_equal(padded[0, 2, :, 0], [2, 1, 0, 1, 2, 3, 2, 1])
+
+
+def test_patchgan_scores_patches():
+    discriminator = patchgan_discriminator((16, 16, 3), width=8, downsamples=3)
+    assert [tensor.name for tensor in discriminator.inputs] == ["sample"]
+    assert discriminator.output_shape == (None, 2, 2, 1)
+    assert patchgan_discriminator((8, 8, 1), width=4, downsamples=2).output_shape == (None, 2, 2, 1)
+
+
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (lambda: resnet_generator((10, 10, 1), width=4), "multiples of 4 and at least 8, got 10x10"),
+        (lambda: resnet_generator((8, 8), width=4), r"image shape \(height, width, channels\)"),
+        (lambda: resnet_generator((8, 8, 1), residual_blocks=-1), "residual_blocks must be"),
+        (lambda: patchgan_discriminator((8, 8, 1), downsamples=3), "multiples of 8 and at least 16, got 8x8"),
+        (lambda: ReflectionPadding2D(-1), "padding must be a non-negative integer"),
+    ],
+)
+def test_translation_networks_reject_bad_shapes(build, message):
+    with pytest.raises(ValueError, match=message):
+        build()
+
+
+# === CoGAN networks ===
+
+
+def variable_ids(model):
+    return {id(variable) for variable in model.trainable_variables}
+
+
+def test_coupled_generators_share_their_first_layers():
+    networks = coupled_generators(4, (16, 16, 1), (16, 16, 3), width=8, private_layers=2)
+    shared = [layer.name for layer in networks.a.layers if layer.weights and not layer.name.startswith("a_")]
+    assert shared == ["project", "project_bn"]
+    for name in shared:
+        assert networks.a.get_layer(name) is networks.b.get_layer(name) is networks.pair.get_layer(name)
+    assert networks.a.get_layer("a_up_0") is not networks.b.get_layer("b_up_0")
+    common = variable_ids(networks.a) & variable_ids(networks.b)
+    assert common == {id(v) for name in shared for v in networks.a.get_layer(name).trainable_variables}
+    # The pair decodes one z into both images, the same as the two single models.
+    z = np.random.default_rng(0).standard_normal((3, 4)).astype("float32")
+    pair = networks.pair(z, training=False)
+    assert sorted(pair) == ["image_a", "image_b"]
+    assert pair["image_a"].shape == (3, 16, 16, 1) and pair["image_b"].shape == (3, 16, 16, 3)
+    np.testing.assert_allclose(pair["image_a"], networks.a(z, training=False), atol=1e-6)
+    np.testing.assert_allclose(pair["image_b"], networks.b(z, training=False), atol=1e-6)
+
+
+def test_one_update_of_generator_a_moves_the_shared_layers_of_b():
+    networks = coupled_generators(4, (8, 8, 1), width=8)
+    z = np.random.default_rng(0).standard_normal((4, 4)).astype("float32")
+    private_b = [v.numpy().copy() for v in networks.b.get_layer("b_to_image").trainable_variables]
+    shared_before = networks.b.get_layer("project").kernel.numpy().copy()
+    image_b_before = networks.b(z, training=False).numpy()
+    optimizer = keras.optimizers.SGD(0.1)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(networks.a(z, training=True))
+    variables = networks.a.trainable_variables
+    optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+    assert not np.allclose(networks.b.get_layer("project").kernel.numpy(), shared_before)
+    for before, variable in zip(private_b, networks.b.get_layer("b_to_image").trainable_variables):
+        np.testing.assert_array_equal(variable.numpy(), before)
+    assert not np.allclose(networks.b(z, training=False).numpy(), image_b_before)
+
+
+def test_coupled_discriminators_share_their_last_layers():
+    networks = coupled_discriminators((16, 16, 1), (16, 16, 3), width=8, private_layers=1)
+    assert networks.a.get_layer("down_1") is networks.b.get_layer("down_1")
+    assert networks.a.get_layer("score") is networks.b.get_layer("score")
+    assert networks.a.get_layer("a_down_0") is not networks.b.get_layer("b_down_0")
+    images_b = np.random.default_rng(0).uniform(-1, 1, (2, 16, 16, 3)).astype("float32")
+    images_a = images_b[..., :1]
+    scores = networks.pair({"sample_a": images_a, "sample_b": images_b}, training=False)
+    np.testing.assert_allclose(scores["score_b"], networks.b(images_b, training=False), atol=1e-6)
+    # One update of discriminator b moves the head that discriminator a uses.
+    score_head = networks.a.get_layer("score").kernel.numpy().copy()
+    private_a = networks.a.get_layer("a_down_0").kernel.numpy().copy()
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(networks.b(images_b, training=True))
+    variables = networks.b.trainable_variables
+    keras.optimizers.SGD(0.1).apply_gradients(zip(tape.gradient(loss, variables), variables))
+    assert not np.allclose(networks.a.get_layer("score").kernel.numpy(), score_head)
+    np.testing.assert_array_equal(networks.a.get_layer("a_down_0").kernel.numpy(), private_a)
+
+
+def test_coupled_pair_generator_saves_and_exports_both_images(tmp_path):
+    import logging
+
+    import onnxruntime
+    import tf2onnx
+
+    pair = coupled_generators(4, (8, 8, 1), (8, 8, 3), width=8).pair
+    z = np.random.default_rng(2).standard_normal((5, 4)).astype("float32")
+    expected = {name: images.numpy() for name, images in pair(z, training=False).items()}
+    pair.save(tmp_path / "pair.keras")
+    restored = keras.saving.load_model(tmp_path / "pair.keras")
+    for name, images in restored(z, training=False).items():
+        np.testing.assert_allclose(images.numpy(), expected[name], atol=1e-6)
+    specs = [tf.TensorSpec((None, 4), tf.float32, name="z")]
+    function = tf.function(lambda z: pair(z, training=False), input_signature=specs)
+    logging.getLogger("tf2onnx").setLevel(logging.WARNING)
+    proto, _ = tf2onnx.convert.from_function(function, input_signature=specs, opset=17)
+    session = onnxruntime.InferenceSession(proto.SerializeToString())
+    image_a, image_b = session.run(["image_a", "image_b"], {"z": z})
+    np.testing.assert_allclose(image_a, expected["image_a"], atol=1e-4)
+    np.testing.assert_allclose(image_b, expected["image_b"], atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (lambda: coupled_generators(4, (8, 8, 1), width=8, private_layers=2), "between 1 and 1"),
+        (lambda: coupled_generators(4, (16, 16, 1), width=8, private_layers=0), "between 1 and 2"),
+        (lambda: coupled_generators(4, (8, 8, 1), (16, 16, 1)), "one size, got 8x8 .a. and 16x16 .b."),
+        (lambda: coupled_discriminators((16, 16, 1), private_layers=3), "between 1 and 2"),
+        (lambda: coupled_discriminators((16, 16, 1), normalization="instance"), "normalization must be one of"),
+    ],
+)
+def test_coupled_networks_reject_bad_arguments(build, message):
+    with pytest.raises(ValueError, match=message):
+        build()
