@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
+from conftest import mirrored_strategy
 from PIL import Image
 
 import zoo
@@ -471,3 +472,19 @@ def test_coupled_pair_generator_saves_and_exports_both_images(tmp_path):
 def test_coupled_networks_reject_bad_arguments(build, message):
     with pytest.raises(ValueError, match=message):
         build()
+
+
+def test_image_pool_runs_under_a_mirrored_strategy():
+    strategy = mirrored_strategy()
+    with strategy.scope():
+        pool = ImagePool(pool_size=4, seed=1)
+        pool.build((None, 2, 2, 1))
+    step = tf.function(lambda images: strategy.run(pool, args=(images,)))
+    data = tf.data.Dataset.from_tensor_slices(tagged(range(40))).batch(4)
+    for batch in strategy.experimental_distribute_dataset(data):
+        returned = [ids_of(part) for part in strategy.experimental_local_results(step(batch))]
+        assert all(len(part) == 2 for part in returned)
+    # One pool: full, holding fakes of the first replica (the first two of each batch of 4).
+    stored = ids_of(pool.images.numpy())
+    assert int(pool.count.numpy()) == 4 and len(set(stored)) == 4
+    assert all(index % 4 in (0, 1) for index in stored)

@@ -25,6 +25,11 @@ class ImagePool(keras.layers.Layer):
     variables (saved with the model), and its choices come from a seeded
     `keras.random.SeedGenerator`.
 
+    Under a distribution strategy there is one pool, holding the first replica's
+    fakes (each replica still gets past or new fakes of the same shape, by the
+    same random choices); a pool per replica would need per-replica variables
+    that Keras cannot save.
+
     Build it with the image shape (`pool.build((None, height, width, channels))`)
     before the first traced train step, so that its variables are not created
     inside the trace. `pool_size=0` turns it off (the images pass through).
@@ -42,8 +47,8 @@ class ImagePool(keras.layers.Layer):
         self.seed_generator = keras.random.SeedGenerator(seed, name="pool_seed")
 
     def build(self, input_shape):
-        # "only_first_replica": under a distribution strategy each replica would
-        # write its own batch; keeping the first replica's pool is what one device does.
+        # "only_first_replica": replicas may not write one variable each; the
+        # first replica's writes are kept (see the class docstring).
         self.images = self.add_weight(
             shape=(self.pool_size, *input_shape[1:]),
             initializer="zeros",
