@@ -45,7 +45,9 @@ def least_squares_discriminator_loss(real_scores, fake_scores, real_target=1.0, 
 
     L_D = 1/2 E_x[(D(x) - b)^2] + 1/2 E_z[(D(G(z)) - a)^2].
     """
-    return 0.5 * ops.mean(ops.square(real_scores - real_target)) + 0.5 * ops.mean(ops.square(fake_scores - fake_target))
+    return 0.5 * ops.mean(ops.square(real_scores - real_target)) + 0.5 * ops.mean(
+        ops.square(fake_scores - fake_target)
+    )
 
 
 def least_squares_generator_loss(fake_scores, target=1.0):
