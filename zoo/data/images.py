@@ -129,7 +129,9 @@ def tfds_dataset(
 
 
 def list_image_files(folder: pathlib.Path) -> list[pathlib.Path]:
-    return sorted(path for path in folder.rglob("*") if path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS)
+    return sorted(
+        path for path in folder.rglob("*") if path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS
+    )
 
 
 def folder_dataset(
