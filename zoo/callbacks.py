@@ -134,3 +134,67 @@ def read_history_csv(path: str | pathlib.Path) -> dict[str, list[float]]:
         if name != "epoch" and all(value not in ("", "NA") for value in values):
             history[name] = [float(value) for value in values]
     return history
+
+
+def linear_decay_factor(epoch: int, epochs: int, decay_start: int) -> float:
+    """The CycleGAN schedule (Zhu et al. 2017, section 4): 1 for epochs
+    0 .. decay_start - 1, then falling linearly towards 0 at epoch `epochs`.
+
+    factor(e) = 1 - max(0, e - decay_start + 1) / (epochs - decay_start + 1), as the
+    authors' `lambda_rule` (200 epochs: 1 up to epoch 99, 100/101 at epoch 100,
+    1/101 at the last); 0 past the end.
+    """
+    return max(0.0, 1.0 - max(0, epoch - decay_start + 1) / (epochs - decay_start + 1))
+
+
+def model_optimizers(model: keras.Model) -> list[keras.optimizers.Optimizer]:
+    """Every optimizer a model holds (`optimizer`, `g_optimizer`, `d_optimizer`, ...), once each."""
+    found: dict[int, keras.optimizers.Optimizer] = {}
+    for value in [getattr(model, "optimizer", None), *vars(model).values()]:
+        if isinstance(value, keras.optimizers.Optimizer):
+            found.setdefault(id(value), value)
+    return list(found.values())
+
+
+class LinearDecay(keras.callbacks.Callback):
+    """The learning-rate schedule of CycleGAN (Zhu et al. 2017): constant for the first
+    half of the epochs, then linearly down to zero (`linear_decay_factor`), applied to
+    every optimizer of the model at the start of each epoch.
+
+    Args:
+        epochs: the length of training the schedule spans (the paper: 200).
+        decay_start: the first epoch whose rate is lowered is `decay_start`
+            (0-based); `None` is half of `epochs` (the paper: 100).
+        base_learning_rate: the undecayed rate of all optimizers; `None` reads each
+            optimizer's rate when training begins. Pass it when resuming from a
+            checkpoint whose optimizers already hold decayed rates.
+    """
+
+    def __init__(self, epochs: int, decay_start: int | None = None, base_learning_rate: float | None = None):
+        super().__init__()
+        if int(epochs) != epochs or epochs < 1:
+            raise ValueError(f"epochs must be a positive integer, got {epochs}.")
+        decay_start = epochs // 2 if decay_start is None else decay_start
+        if int(decay_start) != decay_start or not 0 <= decay_start <= epochs:
+            raise ValueError(f"decay_start must be an integer in [0, {epochs}], got {decay_start}.")
+        if base_learning_rate is not None and base_learning_rate <= 0:
+            raise ValueError(f"base_learning_rate must be positive, got {base_learning_rate}.")
+        self.epochs = int(epochs)
+        self.decay_start = int(decay_start)
+        self.base_learning_rate = base_learning_rate
+        self._base_rates: dict[int, float] = {}
+
+    def on_train_begin(self, logs=None):
+        self._optimizers = model_optimizers(self.model)
+        if not self._optimizers:
+            raise ValueError("LinearDecay needs a compiled model: it found no optimizer to schedule.")
+        for optimizer in self._optimizers:
+            # Read once: a second `fit` with the same callback keeps the first base rates.
+            if id(optimizer) not in self._base_rates:
+                rate = self.base_learning_rate or float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+                self._base_rates[id(optimizer)] = rate
+
+    def on_epoch_begin(self, epoch, logs=None):
+        factor = linear_decay_factor(epoch, self.epochs, self.decay_start)
+        for optimizer in self._optimizers:
+            optimizer.learning_rate = self._base_rates[id(optimizer)] * factor

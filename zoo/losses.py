@@ -103,3 +103,24 @@ def gradient_penalty(
     squared = ops.sum(ops.square(gradients), axis=tuple(range(1, len(real.shape))))
     norms = ops.sqrt(squared + epsilon)
     return ops.mean(ops.square(norms - target_norm))
+
+
+def cycle_consistency_loss(real, reconstructed, weight: float = 10.0):
+    """CycleGAN (Zhu et al. 2017, eq. 2), one direction: λ E_x[||F(G(x)) - x||_1].
+
+    `reconstructed` is F(G(real)); the full cycle loss adds the B -> A -> B direction.
+    The L1 norm is averaged over pixels (the authors' code, `nn.L1Loss`), so λ = 10
+    means the same at every image size.
+    """
+    return weight * ops.mean(ops.abs(reconstructed - real))
+
+
+def identity_loss(real, mapped, weight: float = 5.0):
+    """CycleGAN (Zhu et al. 2017, section 5.2; Taigman et al. 2017): 0.5 λ E_y[||G(y) - y||_1].
+
+    `mapped` is G(real) for a real image of G's target domain: a generator fed an
+    image that is already in its output domain should leave it unchanged (keeps the
+    colours of photo <-> painting translation). Averaged over pixels, like the
+    cycle loss; the default weight is 0.5 λ with λ = 10.
+    """
+    return weight * ops.mean(ops.abs(mapped - real))

@@ -4,6 +4,7 @@ A name is one of the bundled datasets (`digits`, the 2-D mixtures `ring8`,
 `grid25`, `swissroll`), any TensorFlow Datasets image dataset (`mnist`,
 `fashion_mnist`, `cifar10`, `celeb_a`, ...), or the path of an image folder.
 Image batches are float32 in [-1, 1], shaped (batch, size, size, channels).
+Two unpaired domains at once (CoGAN, CycleGAN): `load_domains(a, b, ...)`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 
 import tensorflow as tf
 
+from zoo.data.domains import domain_arrays, list_domains, load_domains
 from zoo.data.images import (
     check_channels,
     check_image_size,
@@ -90,4 +92,4 @@ def load_dataset(
     return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
 
-__all__ = ["digits_arrays", "list_datasets", "load_dataset"]
+__all__ = ["digits_arrays", "domain_arrays", "list_datasets", "list_domains", "load_dataset", "load_domains"]

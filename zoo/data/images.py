@@ -15,6 +15,8 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 CHANNELS = (1, 3)
 #: Digits split: a fixed permutation, the first 80% for training.
 DIGITS_TRAIN_FRACTION = 0.8
+#: Images in scikit-learn's digits.
+DIGITS_COUNT = 1797
 
 
 def check_channels(channels: int | None) -> None:
@@ -57,6 +59,16 @@ def square_resize(images: tf.Tensor, image_size: int | None) -> tf.Tensor:
     return tf.image.resize(images, (image_size, image_size), method="bilinear")
 
 
+def digits_indices(split: str = "all", count: int = DIGITS_COUNT) -> np.ndarray:
+    """The positions in scikit-learn's digits of a split: "train" is a fixed 80%, "test" the rest."""
+    order = np.random.default_rng(0).permutation(count)
+    cut = int(count * DIGITS_TRAIN_FRACTION)
+    splits = {"train": order[:cut], "test": order[cut:], "all": np.arange(count)}
+    if split not in splits:
+        raise ValueError(f"digits has the splits {sorted(splits)}, got {split!r}.")
+    return splits[split]
+
+
 def digits_arrays(image_size: int = 16, split: str = "all", channels: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's 8x8 digits (1,797 images, 10 classes) as float32 in [-1, 1].
 
@@ -67,15 +79,11 @@ def digits_arrays(image_size: int = 16, split: str = "all", channels: int = 1) -
 
     check_image_size(image_size)
     check_channels(channels)
+    indices = digits_indices(split)
     digits = load_digits()
     images = (digits.images / 16.0 * 2.0 - 1.0).astype("float32")[..., None]
     labels = digits.target.astype("int32")
-    order = np.random.default_rng(0).permutation(len(images))
-    cut = int(len(images) * DIGITS_TRAIN_FRACTION)
-    splits = {"train": order[:cut], "test": order[cut:], "all": np.arange(len(images))}
-    if split not in splits:
-        raise ValueError(f"digits has the splits {sorted(splits)}, got {split!r}.")
-    images, labels = images[splits[split]], labels[splits[split]]
+    images, labels = images[indices], labels[indices]
     images = tf.image.resize(images, (image_size, image_size), method="bilinear").numpy()
     images = np.clip(images, -1.0, 1.0)
     if channels == 3:
