@@ -288,7 +288,16 @@ class GAN(keras.Model):
         noise = self.generator_inputs.noise
         if self.latent_sampler is not None and noise is not None:
             given[noise.name] = self.latent_sampler(batch_size)
-        return self.generator_inputs.sample_tensors(batch_size, self.seed_generator, given)
+        # Under a distribution strategy every replica holds the same seed state, so
+        # each draws the inputs of the whole global batch and keeps its own rows:
+        # replicas get different inputs, together those one device draws.
+        context = tf.distribute.get_replica_context()
+        replicas = context.num_replicas_in_sync if context is not None else 1
+        drawn = self.generator_inputs.sample_tensors(batch_size * replicas, self.seed_generator, given)
+        if replicas == 1:
+            return drawn
+        start = context.replica_id_in_sync_group * batch_size
+        return {name: value if name in given else value[start : start + batch_size] for name, value in drawn.items()}
 
     def run_generator(self, inputs: Mapping[str, Any], training: bool = False):
         """The generator network on named inputs."""
