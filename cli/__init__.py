@@ -43,7 +43,20 @@ def command_train(args: argparse.Namespace) -> None:
     )
     out = pathlib.Path(args.out or pathlib.Path("runs") / recipe.name)
     print(f"Training {recipe.family} on {recipe.data} for {recipe.epochs} epochs into {out}/")
-    result = recipes.run_recipe(recipe, out, export_onnx=not args.no_export, seed=args.seed)
+    if args.workers:
+        from recipes.multiworker import run_multi_worker
+        from zoo.distributed import WorkerLostError
+
+        try:
+            result = run_multi_worker(recipe, out, seed=args.seed)
+        except WorkerLostError as error:
+            raise SystemExit(f"gan-zoo train: error: {error}") from None
+        if not result.files:
+            print(f"Worker done in {result.seconds:.0f} s; the chief wrote the run folder.")
+            return
+        print(f"(Not exported: run `gan-zoo export {out} -o {out / 'generator.onnx'}` on one host.)")
+    else:
+        result = recipes.run_recipe(recipe, out, export_onnx=not args.no_export, seed=args.seed)
     print(f"Done in {result.seconds:.0f} s. Files:")
     for key, path in result.files.items():
         print(f"  {key:<13} {path}")
@@ -217,6 +230,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", help="run folder (default: runs/RECIPE); an interrupted run there resumes")
     train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     train.add_argument("--no-export", action="store_true", help="skip the ONNX export at the end")
+    train.add_argument(
+        "--workers",
+        action="store_true",
+        help="train on the cluster in TF_CONFIG (run the same command on every worker; docs/multiworker.md)",
+    )
     train.set_defaults(handler=command_train)
 
     sample = commands.add_parser("sample", help="write a grid of samples from a .keras or .onnx generator")

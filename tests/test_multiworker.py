@@ -9,6 +9,7 @@ batches); each has one CPU thread. Every subprocess is bounded by a timeout.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import pathlib
@@ -25,11 +26,12 @@ import pytest
 import tensorflow as tf
 from conftest import mirrored_strategy
 
+from cli import main
 from zoo import distributed
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 EPOCHS = 4  # one step each: the weights after 1, 2, 3 and 4 steps are compared
-KILLED_AFTER = 2  # finished epochs when one worker is killed
+KILLED_AFTER = 2  # one worker is killed once this epoch is checkpointed
 #: Seconds a pair of workers may take (start-up dominates: ~15 s on two idle cores).
 RUN_TIMEOUT = 240
 
@@ -127,11 +129,14 @@ def one_process():
 @pytest.fixture(scope="module")
 def killed_and_restarted(tmp_path_factory):
     """Two workers run until epoch 2 is checkpointed; one is SIGKILLed; then both
-    are restarted with the same command. Returns what each phase left."""
+    are restarted with the same command. Returns what each phase left.
+
+    The chief pauses 1 s at the start of every epoch, so worker 1 is killed while
+    it waits in the next epoch's first all-reduce, right after a checkpoint (on a
+    machine so loaded that the kill comes more than 1 s late, one epoch later).
+    """
     workdir = tmp_path_factory.mktemp("multiworker")
     checkpoints = workdir / "checkpoints"
-    # The chief pauses 1 s at the start of every epoch: worker 1 is then waiting in
-    # the epoch's first all-reduce when it is killed, right after a checkpoint.
     processes = launch_workers(workdir, "--epochs", str(EPOCHS), "--steps-per-epoch", "1", "--pause", "1")
     chief, victim = processes
     try:
@@ -146,13 +151,14 @@ def killed_and_restarted(tmp_path_factory):
         survivor_seconds = time.monotonic() - killed_at
     finally:
         finish(processes, timeout=1)
+    killed_after = latest_checkpoint_epoch(checkpoints)
     before_restart = {
-        "checkpoint": latest_checkpoint_epoch(checkpoints),
-        "weights": {step: load_weights(workdir / f"weights_{step}.npz") for step in range(1, KILLED_AFTER + 1)},
+        "checkpoint": killed_after,
+        "weights": {step: load_weights(workdir / f"weights_{step}.npz") for step in range(1, killed_after + 1)},
         "logs": [json.loads(line) for line in chief_out.splitlines() if line.startswith('{"epoch"')],
     }
     print(
-        f"\nworker 1 SIGKILLed after epoch {KILLED_AFTER}'s checkpoint; worker 0 exited {chief_code} "
+        f"\nworker 1 SIGKILLed after epoch {killed_after}'s checkpoint; worker 0 exited {chief_code} "
         f"{survivor_seconds:.1f} s later with: {chief_err.strip().splitlines()[-1][:400]}"
     )
     restarted = summaries(finish(launch_workers(workdir, "--epochs", str(EPOCHS), "--steps-per-epoch", "1")))
@@ -169,13 +175,13 @@ def killed_and_restarted(tmp_path_factory):
 def test_two_workers_end_one_and_two_steps_with_the_weights_of_one_process(killed_and_restarted, one_process):
     reference, reference_losses = one_process
     before = killed_and_restarted["before_restart"]
-    for step in range(1, KILLED_AFTER + 1):
+    for step in range(1, before["checkpoint"] + 1):
         assert_same_weights(before["weights"][step], reference[step])
     # The weights moved: the comparison is not between two untrained models.
     assert max(np.abs(reference[2][key] - reference[1][key]).max() for key in reference[1]) > 1e-3
     # Per-epoch logs are reduced across the replicas: what one process logs.
     for name, values in reference_losses.items():
-        np.testing.assert_allclose([logs[name] for logs in before["logs"]], values[:KILLED_AFTER], atol=1e-5)
+        np.testing.assert_allclose([logs[name] for logs in before["logs"]], values[: before["checkpoint"]], atol=1e-5)
 
 
 def test_a_killed_worker_ends_the_other_with_a_clear_error_and_keeps_the_checkpoint(killed_and_restarted):
@@ -184,22 +190,25 @@ def test_a_killed_worker_ends_the_other_with_a_clear_error_and_keeps_the_checkpo
     # The survivor does not hang: its next all-reduce fails and it says how to resume.
     assert code != 0
     last_line = err.strip().splitlines()[-1]
-    assert last_line.startswith("zoo.distributed.WorkerLostError: Lost a worker during epoch 3"), err[-2000:]
-    assert "resumes at epoch 3" in last_line
-    assert killed_and_restarted["before_restart"]["checkpoint"] == KILLED_AFTER
+    killed_after = killed_and_restarted["before_restart"]["checkpoint"]
+    assert KILLED_AFTER <= killed_after < EPOCHS  # killed mid-run
+    next_epoch = killed_after + 1
+    assert last_line.startswith(f"zoo.distributed.WorkerLostError: Lost a worker during epoch {next_epoch}"), err
+    assert f"resumes at epoch {next_epoch}" in last_line
 
 
 def test_restarted_workers_resume_and_end_with_the_weights_of_an_uninterrupted_run(killed_and_restarted, one_process):
     reference, reference_losses = one_process
     workdir, restarted = killed_and_restarted["workdir"], killed_and_restarted["restarted"]
-    assert [summary["initial_epoch"] for summary in restarted] == [KILLED_AFTER, KILLED_AFTER]
-    # Steps 3 and 4 ran after the restart; the uninterrupted run is `fit` straight through.
-    for step in range(KILLED_AFTER + 1, EPOCHS + 1):
+    killed_after = killed_and_restarted["before_restart"]["checkpoint"]
+    assert [summary["initial_epoch"] for summary in restarted] == [killed_after, killed_after]
+    # The last steps ran after the restart; the uninterrupted run is `fit` straight through.
+    for step in range(killed_after + 1, EPOCHS + 1):
         gap = assert_same_weights(load_weights(workdir / f"weights_{step}.npz"), reference[step])
     print(f"\nafter the restart, step {EPOCHS} weights differ from the uninterrupted run by {gap:.2g}")
     for summary in restarted:  # every worker logs the reduced values
         for name, values in reference_losses.items():
-            np.testing.assert_allclose(summary["history"][name], values[KILLED_AFTER:], atol=1e-5)
+            np.testing.assert_allclose(summary["history"][name], values[killed_after:], atol=1e-5)
 
 
 def test_the_chief_alone_keeps_checkpoints_and_the_model(killed_and_restarted):
@@ -224,27 +233,6 @@ def test_slices_of_all_pipelines_make_up_each_global_batch():
     assert [len(batches) for batches in slices] == [2, 2]
     for step in range(2):
         np.testing.assert_array_equal(np.concatenate([slices[0][step], slices[1][step]]), data[4 * step : 4 * step + 4])
-
-
-def test_runner_resumes_from_its_checkpoint_in_one_process(tmp_path, one_process):
-    """The same runner without a cluster: stopped after 2 epochs and started again,
-    it ends with the weights of plain `fit` run straight through."""
-    reference, _ = one_process
-
-    def runner():
-        return distributed.MultiWorkerRunner(
-            worker.build_model,
-            lambda epoch: tf.data.Dataset.from_tensor_slices(worker.epoch_data(epoch)),
-            global_batch_size=worker.GLOBAL_BATCH,
-            checkpoint_dir=tmp_path,
-            strategy=tf.distribute.get_strategy(),
-        )
-
-    first = runner().fit(KILLED_AFTER, steps_per_epoch=1)
-    second_runner = runner()
-    second = second_runner.fit(EPOCHS, steps_per_epoch=1)
-    assert (first.initial_epoch, second.initial_epoch) == (0, KILLED_AFTER)
-    assert_same_weights(worker.network_weights(second_runner.model), reference[EPOCHS])
 
 
 def test_bad_tf_config_and_batch_give_one_clear_error(monkeypatch, tmp_path):
@@ -277,12 +265,74 @@ def test_replicas_draw_different_noise_that_together_is_one_devices_draw():
         model = worker.build_model()
     model.latent_sampler = None
     state = model.seed_generator.state.numpy().copy()
-    per_replica = strategy.experimental_local_results(
-        tf.function(lambda: strategy.run(lambda: model.sample_generator_inputs(3)["z"]))()
-    )
+
+    @tf.function(autograph=False)
+    def draw():
+        return strategy.run(lambda: model.sample_generator_inputs(3)["z"])
+
+    per_replica = strategy.experimental_local_results(draw())
     one_device = worker.build_model()
     one_device.latent_sampler = None
     one_device.seed_generator.state.assign(state)
     expected = one_device.sample_generator_inputs(6)["z"].numpy()
     assert np.abs(per_replica[0].numpy() - per_replica[1].numpy()).max() > 0.1
     np.testing.assert_allclose(np.concatenate([z.numpy() for z in per_replica]), expected, atol=1e-6)
+
+
+def test_workers_that_restored_different_epochs_stop_with_a_clear_error(tmp_path):
+    """What happens when a worker cannot read the chief's checkpoint folder: it
+    would start over while the others resume, and deadlock later."""
+    runner = distributed.MultiWorkerRunner(
+        worker.build_model,
+        lambda epoch: tf.data.Dataset.from_tensor_slices(worker.epoch_data(epoch)),
+        global_batch_size=worker.GLOBAL_BATCH,
+        checkpoint_dir=tmp_path,
+        strategy=mirrored_strategy(),
+    )
+    assert runner.restore() == 0
+    runner.epoch.values[1].assign(3)  # as if replica 1 had restored epoch 3
+    with pytest.raises(ValueError, match="restored different epochs .* must be on storage every worker reads"):
+        runner.restore()
+
+
+# === The command line ===
+def test_cli_trains_a_recipe_on_a_one_worker_cluster(tmp_path):
+    out = tmp_path / "run"
+    (port,) = free_ports(1)
+    env = dict(
+        os.environ,
+        TF_CONFIG=json.dumps({"cluster": {"worker": [f"127.0.0.1:{port}"]}, "task": {"type": "worker", "index": 0}}),
+        TF_NUM_INTRAOP_THREADS="1",
+        TF_NUM_INTEROP_THREADS="1",
+        TF_CPP_MIN_LOG_LEVEL="3",
+        PYTHONPATH=str(ROOT),
+    )
+    command = [sys.executable, "-m", "cli", "train", "gan", "--epochs", "2", "--image-size", "8", "--batch-size", "256"]
+    result = subprocess.run(
+        [*command, "--out", str(out), "--workers"],
+        check=False,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Epoch 2/2: d_loss" in result.stdout
+    with open(out / "history.csv", newline="") as file:
+        assert [int(row["epoch"]) for row in csv.DictReader(file)] == [0, 1]
+    assert sorted(path.name for path in (out / "samples").iterdir()) == ["epoch_001.png", "epoch_002.png"]
+    assert latest_checkpoint_epoch(out / "checkpoints") == 2
+    model = keras.saving.load_model(out / "model.keras")
+    assert (model.family, model.data_shape) == ("gan", (8, 8, 1))
+    assert json.loads((out / "recipe.json").read_text())["epochs"] == 2
+    assert not [path.name for path in out.iterdir() if path.name.startswith(".")]  # no temp file left
+
+
+def test_cli_without_tf_config_gives_one_line_and_writes_nothing(monkeypatch, tmp_path, capsys):
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    out = tmp_path / "run"
+    assert main(["train", "gan", "--epochs", "1", "--out", str(out), "--workers"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("gan-zoo train: error: TF_CONFIG is not set") and "\n" not in error
+    assert not out.exists()

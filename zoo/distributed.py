@@ -171,9 +171,11 @@ class MultiWorkerRunner:
             latent_seed=self.model.seed_generator.state,
             finished_epochs=self.epoch,
         )
-        self._step = tf.function(self._distributed_step)
-        self._epoch_logs = tf.function(self._reduced_logs)
-        self._reset_trackers = tf.function(self._reset_replica_trackers)
+        # No AutoGraph, as in `fit`: `train_step` runs as Keras runs it.
+        self._step = tf.function(self._distributed_step, autograph=False)
+        self._epoch_logs = tf.function(self._reduced_logs, autograph=False)
+        self._reset_trackers = tf.function(self._reset_replica_trackers, autograph=False)
+        self._epoch_moments = tf.function(self._restored_epoch_moments, autograph=False)
 
     # === Who writes what ===
     @property
@@ -198,6 +200,13 @@ class MultiWorkerRunner:
     def _distributed_step(self, batch):
         self.strategy.run(self.model.train_step, args=(batch,))
 
+    def _restored_epoch_moments(self):
+        def moments():
+            epoch = tf.cast(self.epoch, tf.float64)
+            return tf.stack([epoch, epoch * epoch])
+
+        return self.strategy.reduce(tf.distribute.ReduceOp.MEAN, self.strategy.run(moments), axis=None)
+
     def _reset_replica_trackers(self):
         # Each replica zeroes its own copy; in cross-replica context a reset would
         # first all-reduce the old values across the workers, for nothing.
@@ -221,7 +230,16 @@ class MultiWorkerRunner:
             # Every variable, optimizer slot included, exists already (built in
             # `compile`), so the restore is complete here, not deferred.
             self.checkpoint.restore(latest).assert_existing_objects_matched()
-        return int(self.epoch.numpy())
+        epoch = int(self.epoch.numpy())
+        mean, mean_square = (float(value) for value in self._epoch_moments())
+        if mean_square - mean * mean > 1e-9:
+            # A worker that cannot read the chief's checkpoints starts over while
+            # the others resume: they would run different epochs and deadlock.
+            raise ValueError(
+                f"The workers restored different epochs (this worker: {epoch}, mean {mean:g}): "
+                f"{self.checkpoint_dir} must be on storage every worker reads (NFS, GCS, ...)."
+            )
+        return epoch
 
     def _save(self, manager: tf.train.CheckpointManager) -> None:
         manager.save(checkpoint_number=int(self.epoch.numpy()))
@@ -281,8 +299,12 @@ class MultiWorkerRunner:
         return {name: float(value) for name, value in self._epoch_logs().items()}
 
     def _worker_lost(self, epoch: int, error: tf.errors.OpError) -> WorkerLostError:
-        # TensorFlow's message starts with the op's internal name: keep the cause.
-        cause = re.sub(r"^\{\{[^}]*\}\}\s*", "", error.message.strip().splitlines()[0])
+        # TensorFlow's message starts with the op's internal name: keep the cause
+        # (and the line it announces, e.g. which tasks stopped sending heartbeats).
+        lines = [line.strip() for line in error.message.strip().splitlines() if line.strip()]
+        cause = re.sub(r"^\{\{[^}]*\}\}\s*", "", lines[0])
+        if cause.endswith(":") and len(lines) > 1:
+            cause = f"{cause} {lines[1]}"
         return WorkerLostError(
             f"Lost a worker during epoch {epoch + 1} ({cause[:300]}). Restart every worker with the same "
             f"command: training resumes at epoch {epoch + 1} from the last checkpoint in {self.checkpoint_dir}."
