@@ -175,8 +175,10 @@ def killed_and_restarted(tmp_path_factory):
 def test_two_workers_end_one_and_two_steps_with_the_weights_of_one_process(killed_and_restarted, one_process):
     reference, reference_losses = one_process
     before = killed_and_restarted["before_restart"]
-    for step in range(1, before["checkpoint"] + 1):
-        assert_same_weights(before["weights"][step], reference[step])
+    gaps = [
+        assert_same_weights(before["weights"][step], reference[step]) for step in range(1, before["checkpoint"] + 1)
+    ]
+    print(f"\ntwo workers vs one process, largest weight difference after each step: {gaps}")
     # The weights moved: the comparison is not between two untrained models.
     assert max(np.abs(reference[2][key] - reference[1][key]).max() for key in reference[1]) > 1e-3
     # Per-epoch logs are reduced across the replicas: what one process logs.

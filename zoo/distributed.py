@@ -268,6 +268,8 @@ class MultiWorkerRunner:
         manager = tf.train.CheckpointManager(self.checkpoint, str(self._write_dir()), max_to_keep=self._max_to_keep)
         callback_list = keras.callbacks.CallbackList(list(callbacks) if self.is_chief else [], model=self.model)
         history: dict[str, list[float]] = {}
+        if verbose and self.is_chief and initial_epoch:
+            print(f"Resuming after epoch {initial_epoch} from {self.checkpoint_dir}", flush=True)
         callback_list.on_train_begin()
         for epoch in range(initial_epoch, int(epochs)):
             callback_list.on_epoch_begin(epoch)
@@ -278,7 +280,10 @@ class MultiWorkerRunner:
             for name, value in logs.items():
                 history.setdefault(name, []).append(value)
             if verbose and self.is_chief:
-                print(f"Epoch {epoch + 1}/{epochs}: " + ", ".join(f"{key} {value:.4f}" for key, value in logs.items()))
+                print(
+                    f"Epoch {epoch + 1}/{epochs}: " + ", ".join(f"{key} {value:.4f}" for key, value in logs.items()),
+                    flush=True,
+                )
             callback_list.on_epoch_end(epoch, logs)
             self.epoch.assign(epoch + 1)
             self._save(manager)
