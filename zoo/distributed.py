@@ -185,8 +185,8 @@ class MultiWorkerRunner:
 
     @property
     def task_id(self) -> int:
-        resolver = getattr(self.strategy, "cluster_resolver", None)
-        return int(resolver.task_id or 0) if resolver is not None and resolver.task_id is not None else 0
+        """This worker's index in its job (0 without a cluster)."""
+        return int(getattr(getattr(self.strategy, "cluster_resolver", None), "task_id", None) or 0)
 
     def _write_dir(self) -> pathlib.Path:
         # Every worker must take part in a save (it may read mirrored variables
