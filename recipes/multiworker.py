@@ -13,27 +13,15 @@ import io
 import json
 import os
 import pathlib
-import tempfile
 import time
 
 import keras
 
 import zoo
-from recipes.recipe import Recipe, RunResult
+from recipes.recipe import Recipe, RunResult, build_dataset
 from zoo import distributed
 from zoo.callbacks import SampleGrid
-from zoo.data import load_dataset
-
-
-def _write_atomically(path: pathlib.Path, text: str) -> None:
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-    try:
-        with os.fdopen(handle, "w", newline="") as file:
-            file.write(text)
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.remove(temp)
+from zoo.io import write_text
 
 
 class EpochHistory(keras.callbacks.Callback):
@@ -56,7 +44,7 @@ class EpochHistory(keras.callbacks.Callback):
         writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-        _write_atomically(self.path, buffer.getvalue())
+        write_text(self.path, buffer.getvalue())
 
 
 def run_multi_worker(recipe: Recipe, directory: str | os.PathLike, *, seed: int = 0) -> RunResult:
@@ -73,27 +61,19 @@ def run_multi_worker(recipe: Recipe, directory: str | os.PathLike, *, seed: int 
     directory = pathlib.Path(directory)
     if strategy.extended.should_checkpoint:  # the chief
         directory.mkdir(parents=True, exist_ok=True)
-        _write_atomically(directory / "recipe.json", json.dumps(dataclasses.asdict(recipe), indent=2))
+        write_text(directory / "recipe.json", json.dumps(dataclasses.asdict(recipe), indent=2))
     keras.utils.set_random_seed(seed)
 
     def make_dataset(epoch: int):
         # Shuffled with the epoch in the seed: the same order on every worker, and
         # after a restart the order the uninterrupted run would have had.
-        batched = load_dataset(
-            recipe.data,
-            batch_size=recipe.batch_size,
-            image_size=recipe.image_size,
-            channels=recipe.channels,
-            seed=seed + epoch,
-            num_samples=recipe.num_samples,
-        )
-        return batched.unbatch()
+        return build_dataset(recipe, seed + epoch).unbatch()
 
-    data_shape = tuple(make_dataset(0).element_spec.shape)
+    element = make_dataset(0).element_spec
+    data_shape = tuple((element[0] if isinstance(element, tuple) else element).shape)
 
     def build_model() -> zoo.GAN:
-        model = zoo.create(recipe.family, data_shape=data_shape, **recipe.model)
-        model.dataset = recipe.data
+        model = zoo.create(recipe.family, data_shape=data_shape, dataset=recipe.data, **recipe.model)
         model.compile(**recipe.compile)
         return model
 

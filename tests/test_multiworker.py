@@ -326,7 +326,7 @@ def test_cli_trains_a_recipe_on_a_one_worker_cluster(tmp_path):
     assert sorted(path.name for path in (out / "samples").iterdir()) == ["epoch_001.png", "epoch_002.png"]
     assert latest_checkpoint_epoch(out / "checkpoints") == 2
     model = keras.saving.load_model(out / "model.keras")
-    assert (model.family, model.data_shape) == ("gan", (8, 8, 1))
+    assert (model.family, model.data_shape, model.dataset) == ("gan", (8, 8, 1), "digits")
     assert json.loads((out / "recipe.json").read_text())["epochs"] == 2
     assert not [path.name for path in out.iterdir() if path.name.startswith(".")]  # no temp file left
 

@@ -25,13 +25,13 @@ import os
 import pathlib
 import re
 import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 
 import keras
 import tensorflow as tf
 
 from zoo.gan import GAN
+from zoo.io import atomic_path
 
 
 def read_tf_config() -> dict:
@@ -327,23 +327,19 @@ class MultiWorkerRunner:
 
     # === The trained model ===
     def save_model(self, path: str | os.PathLike) -> pathlib.Path | None:
-        """Save the model as `.keras` on the chief (temp file + rename); the other
-        workers save to a temp file they delete. Returns the path on the chief."""
-        path = pathlib.Path(path)
-        target_dir = path.parent if self.is_chief else self.checkpoint_dir / f"workertemp_{self.task_id}"
-        target_dir.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=target_dir, prefix=f".{path.stem}-", suffix=".keras")
-        os.close(handle)
+        """Save the model as `.keras`: the chief to `path` (temp file + rename), the
+        others to a temp dir they delete (the save reads the mirrored variables on
+        every worker). Returns the path on the chief."""
+        if self.is_chief:
+            with atomic_path(path) as temporary:
+                self.model.save(temporary)
+            return pathlib.Path(path)
+        scratch = self.checkpoint_dir / f"workertemp_{self.task_id}"
+        scratch.mkdir(parents=True, exist_ok=True)
         try:
-            self.model.save(temp)
-            if self.is_chief:
-                os.replace(temp, path)
-                return path
+            self.model.save(scratch / pathlib.Path(path).name)
         finally:
-            if os.path.exists(temp):
-                os.remove(temp)
-            if not self.is_chief:
-                shutil.rmtree(target_dir, ignore_errors=True)
+            shutil.rmtree(scratch, ignore_errors=True)
         return None
 
 
