@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import wave
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -233,6 +234,21 @@ def test_audio_scores_rank_real_drums_above_white_noise(classifier):
     assert real_scores["fid"] < noise_scores["fid"] / 10
     # Three balanced, confidently classified instruments give an IS near 3; one gives 1.
     assert real_scores["is"] > 2.5 and kick_scores["is"] < 1.3
+
+
+def test_audio_scores_of_a_generator_draw_its_samples(classifier):
+    real, _ = drums_arrays(60, 1_024, seed=10)
+
+    def drums_generator(n):  # a "generator" that draws real drums of another seed
+        return drums_arrays(n, 1_024, seed=12)[0]
+
+    latent = keras.Input((4,), name="z")
+    untrained = keras.Model(latent, keras.layers.Reshape((1_024, 1))(keras.layers.Dense(1_024, "tanh")(latent)))
+    good = audio_metrics.evaluate_audio_generator(drums_generator, real, ("fid",), classifier=classifier)
+    bad = audio_metrics.evaluate_audio_generator(untrained, real, ("fid",), classifier=classifier, num_samples=30)
+    same_seed = audio_metrics.evaluate_audio_generator(untrained, real, ("fid",), classifier=classifier, num_samples=30)
+    assert good["fid"] < bad["fid"] / 10
+    assert same_seed == bad  # the same seed draws the same noise
 
 
 def test_audio_scores_refuse_bad_inputs(classifier):

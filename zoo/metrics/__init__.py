@@ -15,6 +15,7 @@ from zoo.metrics.audio import (
     drums_classifier,
     drums_feature_extractor,
     evaluate_audio,
+    evaluate_audio_generator,
 )
 from zoo.metrics.callback import GANMetrics
 from zoo.metrics.evaluate import (
@@ -74,6 +75,7 @@ __all__ = [
     "drums_classifier",
     "drums_feature_extractor",
     "evaluate_audio",
+    "evaluate_audio_generator",
     "evaluate_generator",
     "evaluate_images",
     "feature_space",

@@ -144,3 +144,28 @@ def evaluate_audio(
     return evaluate.score_features(
         metrics, real_features, fake_features, fake_probabilities, seed=seed, is_splits=is_splits
     )
+
+
+def evaluate_audio_generator(
+    generator,
+    real_audio: ArrayLike,
+    metrics: str | Sequence[str] = ("fid", "is"),
+    *,
+    classifier: keras.Model | None = None,
+    num_samples: int | None = None,
+    seed: int = 0,
+    batch_size: int = 256,
+    is_splits: int = 10,
+) -> dict[str, float]:
+    """`evaluate_audio` of `num_samples` clips (default: as many as real ones) drawn
+    with `seed` from anything `zoo.metrics.evaluate.as_sampler` takes: a `zoo.GAN`, an
+    `export.OnnxGenerator`, a `.keras` / `.onnx` path or run folder, a Keras network,
+    or a callable `n -> clips`."""
+    real = prepare_audio(real_audio, "real audio")
+    num_samples = len(real) if num_samples is None else num_samples
+    if isinstance(num_samples, bool) or int(num_samples) != num_samples or num_samples < 2:
+        raise ValueError(f"num_samples must be an integer of at least 2, got {num_samples}.")
+    fake = evaluate.as_sampler(generator).sample(int(num_samples), seed=seed, batch_size=batch_size)
+    return evaluate_audio(
+        fake, real, metrics, classifier=classifier, seed=seed, batch_size=batch_size, is_splits=is_splits
+    )
