@@ -124,3 +124,39 @@ def identity_loss(real, mapped, weight: float = 5.0):
     cycle loss; the default weight is 0.5 λ with λ = 10.
     """
     return weight * ops.mean(ops.abs(mapped - real))
+
+
+# === BEGAN (Berthelot et al. 2017, https://arxiv.org/abs/1703.10717) ===
+# The discriminator is an autoencoder; what it scores is how well it reconstructs.
+
+
+def autoencoder_loss(inputs, reconstructions):
+    """BEGAN's reconstruction loss (eq. 1, η = 1): L(v) = |v - D(v)|, the mean over
+    every element of the batch."""
+    return ops.mean(ops.abs(inputs - reconstructions))
+
+
+def began_discriminator_loss(real_loss, fake_loss, k):
+    """BEGAN (eq. 4): L_D = L(x) - k_t · L(G(z)), from the two reconstruction losses."""
+    return real_loss - k * fake_loss
+
+
+def began_generator_loss(fake_loss):
+    """BEGAN (eq. 4): L_G = L(G(z))."""
+    return fake_loss
+
+
+def began_k_update(k, real_loss, fake_loss, gamma: float = 0.5, lambda_k: float = 0.001):
+    """BEGAN's proportional control of the equilibrium (eq. 4):
+
+    k_{t+1} = clip(k_t + λ_k (γ · L(x) - L(G(z))), 0, 1),
+
+    γ = E[L(G(z))] / E[L(x)] being the diversity ratio the update steers towards.
+    """
+    step = ops.convert_to_tensor(k + lambda_k * (gamma * real_loss - fake_loss))
+    return ops.clip(step, 0.0, 1.0)
+
+
+def began_convergence(real_loss, fake_loss, gamma: float = 0.5):
+    """BEGAN's convergence measure (section 3.4.1): M = L(x) + |γ · L(x) - L(G(z))|."""
+    return real_loss + ops.abs(gamma * real_loss - fake_loss)

@@ -1,9 +1,11 @@
 """Named datasets for training: `load_dataset(name, ...)` and `list_datasets()`.
 
 A name is one of the bundled datasets (`digits`, the 2-D mixtures `ring8`,
-`grid25`, `swissroll`), any TensorFlow Datasets image dataset (`mnist`,
-`fashion_mnist`, `cifar10`, `celeb_a`, ...), or the path of an image folder.
-Image batches are float32 in [-1, 1], shaped (batch, size, size, channels).
+`grid25`, `swissroll`, the synthetic audio `drums`), any TensorFlow Datasets image
+dataset (`mnist`, `fashion_mnist`, `cifar10`, `celeb_a`, ...), the TFDS audio sets
+`speech_commands` and `nsynth`, or the path of an image folder or a WAV folder.
+Image batches are float32 in [-1, 1], shaped (batch, size, size, channels); audio
+batches (see `zoo.data.audio`) are float32 in [-1, 1], shaped (batch, clip_length, 1).
 Two unpaired domains at once (CoGAN, CycleGAN): `load_domains(a, b, ...)`.
 """
 
@@ -24,7 +26,7 @@ from zoo.data.images import (
 )
 
 MIXTURE_NAMES = ("ring8", "grid25", "swissroll")
-BUNDLED = ("digits",) + MIXTURE_NAMES
+BUNDLED = ("digits",) + MIXTURE_NAMES + ("drums",)
 TFDS_EXAMPLES = ("mnist", "fashion_mnist", "cifar10", "celeb_a")
 
 
@@ -51,30 +53,49 @@ def load_dataset(
     seed: int = 0,
     num_samples: int = 50_000,
     data_dir: str | None = None,
+    clip_length: int | None = None,
+    sample_rate: int = 16_000,
 ) -> tf.data.Dataset:
     """A batched, shuffled, prefetched dataset by name (see the module docstring).
 
     Args:
-        name: dataset name or image folder path.
+        name: dataset name, or the path of an image folder or a WAV folder.
         batch_size: samples per batch; the last partial batch is dropped so every
             step sees the same shape (no XLA recompilation, even replica splits).
         image_size: side of the square images; `None` keeps the dataset's size
             (16 for digits).
         channels: 1 or 3; `None` keeps the dataset's.
         split: dataset split (`"train"` by default; digits: train/test/all).
-        labels: yield `(images, labels)` instead of images.
-        num_samples: points drawn for the 2-D mixtures.
+        labels: yield `(images, labels)` (or `(audio, labels)`) instead of images.
+        num_samples: points drawn for the 2-D mixtures; clips synthesized for drums.
         data_dir: where TensorFlow Datasets keeps its data.
+        clip_length: audio samples per clip (cropped / padded); `None` is 16,384.
+        sample_rate: the audio's samples per second; other rates are refused.
     """
     if int(batch_size) != batch_size or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size}.")
     check_image_size(image_size)
     check_channels(channels)
+    from zoo.data.audio import DEFAULT_CLIP_LENGTH, audio_dataset, is_audio_source
+
+    audio = is_audio_source(name)
     if name in MIXTURE_NAMES:
         from zoo.data.mixtures import mixture_dataset
 
         return mixture_dataset(name, num_samples=num_samples, batch_size=batch_size, seed=seed)
-    if name == "digits":
+    if audio:
+        # Shuffled inside: audio sources shuffle clip indices or files, not 64 KiB clips.
+        dataset = audio_dataset(
+            name,
+            clip_length=DEFAULT_CLIP_LENGTH if clip_length is None else clip_length,
+            sample_rate=sample_rate,
+            split=split,
+            shuffle=shuffle,
+            seed=seed,
+            num_samples=num_samples,
+            data_dir=data_dir,
+        )
+    elif name == "digits":
         dataset = digits_dataset(image_size, channels, split or "train")
     elif os.path.sep in name or os.path.isdir(name):
         dataset = folder_dataset(name, image_size, channels, seed)
@@ -83,9 +104,9 @@ def load_dataset(
     else:
         raise ValueError(
             f"Unknown dataset {name!r}. Known: {', '.join(BUNDLED)}; any TensorFlow Datasets image "
-            f"dataset ({', '.join(TFDS_EXAMPLES)}, ...); or the path of an image folder."
+            f"dataset ({', '.join(TFDS_EXAMPLES)}, ...); speech_commands, nsynth; or an image or WAV folder path."
         )
-    if shuffle:
+    if shuffle and not audio:
         dataset = dataset.shuffle(10_000, seed=seed, reshuffle_each_iteration=True)
     if not labels:
         dataset = dataset.map(lambda image, label: image, num_parallel_calls=tf.data.AUTOTUNE)

@@ -5,9 +5,18 @@ numpy functions of features; `zoo.metrics.extractors` holds the feature extracto
 (InceptionV3, a small digits classifier) and the batched inference that feeds them.
 `zoo.metrics.evaluate` scores a whole generator (`evaluate_generator`), and
 `GANMetrics` does so during `fit`. `zoo.metrics.mode_coverage` counts the modes a
-generator captures on the 2-D mixtures.
+generator captures on the 2-D mixtures. `zoo.metrics.audio` scores generated audio
+(IS, FID, ...) with a small classifier of the synthetic drums.
 """
 
+from zoo.metrics.audio import (
+    DRUMS_CLASSIFIER_WEIGHTS,
+    build_drums_classifier,
+    drums_classifier,
+    drums_feature_extractor,
+    evaluate_audio,
+    evaluate_audio_generator,
+)
 from zoo.metrics.callback import GANMetrics
 from zoo.metrics.evaluate import (
     METRICS,
@@ -47,6 +56,7 @@ from zoo.metrics.scores import (
 
 __all__ = [
     "DIGITS_CLASSIFIER_WEIGHTS",
+    "DRUMS_CLASSIFIER_WEIGHTS",
     "INCEPTION_NOTOP_WEIGHTS_FILE",
     "INCEPTION_TOP_WEIGHTS_FILE",
     "METRICS",
@@ -56,11 +66,16 @@ __all__ = [
     "InceptionPreprocessing",
     "ModeCoverage",
     "build_digits_classifier",
+    "build_drums_classifier",
     "compute_features",
     "compute_probabilities",
     "density_coverage",
     "digits_classifier",
     "digits_feature_extractor",
+    "drums_classifier",
+    "drums_feature_extractor",
+    "evaluate_audio",
+    "evaluate_audio_generator",
     "evaluate_generator",
     "evaluate_images",
     "feature_space",
