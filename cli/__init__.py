@@ -106,10 +106,24 @@ def command_export(args: argparse.Namespace) -> None:
     import export
 
     start = time.perf_counter()
-    paths = export.export_model(args.model, args.output, format=args.format)
+    paths = export.export_model(args.model, args.output, format=args.format, precision=args.precision)
     for path in paths:
-        print(f"Wrote {path} (parity with Keras checked to 1e-4)")
+        precision = args.precision if path.suffix == ".onnx" else "fp32"
+        tolerance = export.quantize.TOLERANCES[precision]
+        print(f"Wrote {path} ({precision}; parity with Keras checked to {tolerance:g})")
     print(f"Export took {time.perf_counter() - start:.1f} s")
+
+
+def command_web(args: argparse.Namespace) -> None:
+    import export
+
+    start = time.perf_counter()
+    page = export.build_site(
+        args.model, args.output, ort_dir=args.ort_dir, n=args.n, seed=args.seed, precision=args.precision
+    )
+    source = f"the files in {args.ort_dir}" if args.ort_dir else "its public CDN"
+    print(f"Wrote {page} (onnxruntime-web from {source}) in {time.perf_counter() - start:.1f} s")
+    print(f"Serve it over HTTP, e.g.: python -m http.server -d {page.parent} 8000, then open http://127.0.0.1:8000/")
 
 
 def command_eval(args: argparse.Namespace) -> None:
@@ -253,7 +267,24 @@ def build_parser() -> argparse.ArgumentParser:
     exporter.add_argument("model", metavar="RUN_OR_MODEL", help="a run folder or a .keras file")
     exporter.add_argument("--format", choices=("onnx", "savedmodel", "both"), default="onnx")
     exporter.add_argument("-o", "--output", required=True, help="output file or folder")
+    exporter.add_argument(
+        "--precision",
+        choices=("fp32", "fp16", "int8"),
+        default="fp32",
+        help="ONNX weights: fp32 (default), fp16 (GPUs) or int8 (quantized, calibrated on drawn inputs)",
+    )
     exporter.set_defaults(handler=command_export)
+
+    web = commands.add_parser("web", help="write a static web page that runs the generator in the browser")
+    web.add_argument("model", metavar="MODEL_OR_ONNX", help="a .onnx file, a .keras file or a run folder")
+    web.add_argument("-o", "--output", required=True, help="folder to write the site into")
+    web.add_argument("--ort-dir", help="a folder with the npm package onnxruntime-web, copied in (default: its CDN)")
+    web.add_argument("-n", type=int, default=16, help="samples in the grid (default 16)")
+    web.add_argument("--seed", type=int, default=0, help="the first grid's seed (default 0)")
+    web.add_argument(
+        "--precision", choices=("fp32", "fp16", "int8"), default="fp32", help="when exporting a model: its precision"
+    )
+    web.set_defaults(handler=command_web)
 
     evaluator = commands.add_parser("eval", help="score a generator: FID, KID, IS, precision/recall")
     evaluator.add_argument("model", metavar="MODEL", help="a .keras file, a .onnx file or a run folder")

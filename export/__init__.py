@@ -12,19 +12,25 @@ from export.model_export import FORMATS, export_model, load_generator
 from export.onnx_export import to_onnx
 from export.onnx_generator import OnnxGenerator
 from export.parity import TOLERANCE, ExportParityError, verify
+from export.quantize import PRECISIONS
+from export.runtime import session_options
 from export.savedmodel_export import to_savedmodel
+from export.web import build_site
 from zoo.samples import save_samples
 
 __all__ = [
     "FORMATS",
     "METADATA_FILE",
+    "PRECISIONS",
     "TOLERANCE",
     "ExportParityError",
     "OnnxGenerator",
+    "build_site",
     "export_model",
     "load_generator",
     "read_metadata",
     "save_samples",
+    "session_options",
     "to_onnx",
     "to_savedmodel",
     "verify",

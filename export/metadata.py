@@ -26,10 +26,13 @@ METADATA_VERSION = 2
 MARKER = "zoo_version"
 
 
-def build_metadata(model: keras.Model, artifact: str | None = None, dataset: str | None = None) -> dict[str, Any]:
+def build_metadata(
+    model: keras.Model, artifact: str | None = None, dataset: str | None = None, precision: str = "fp32"
+) -> dict[str, Any]:
     """The metadata of one exported network of `model` (a `zoo.GAN`, or a bare
     generator: then the family and prior are unknown, `None`). `dataset` wins over
-    the model's own `dataset` hyperparameter."""
+    the model's own `dataset` hyperparameter; `precision` is how the artifact stores
+    its weights (`export.quantize.PRECISIONS`)."""
     exported = serving.exported_of(model, artifact)
     is_gan = isinstance(model, GAN)
     network = exported.network
@@ -55,6 +58,7 @@ def build_metadata(model: keras.Model, artifact: str | None = None, dataset: str
         "output": outputs[0],
         "value_range": serving.value_range(network),
         "dataset": dataset if dataset is not None else getattr(model, "dataset", None),
+        "precision": precision,
         "config": {
             "class_name": keras.saving.get_registered_name(type(model)),
             "config": model.get_config(),

@@ -15,7 +15,7 @@ import keras
 from export import metadata as metadata_lib
 from export import serving
 from export.onnx_export import DEFAULT_OPSET, to_onnx
-from export.parity import TOLERANCE
+from export.quantize import TOLERANCES, check_precision
 from export.savedmodel_export import to_savedmodel
 
 FORMATS = ("onnx", "savedmodel", "both")
@@ -81,7 +81,8 @@ def export_model(
     *,
     dataset: str | None = None,
     opset: int = DEFAULT_OPSET,
-    tolerance: float = TOLERANCE,
+    tolerance: float | None = None,
+    precision: str = "fp32",
 ) -> list[pathlib.Path]:
     """Export every network `source` exports (a `zoo.GAN`, a `.keras` file or a run
     folder containing `model.keras`); returns the paths written, each checked against
@@ -96,10 +97,16 @@ def export_model(
         format: `"onnx"`, `"savedmodel"` or `"both"`.
         dataset: recorded in the metadata; default the model's `dataset`.
         opset: the ONNX opset.
-        tolerance: the largest difference from Keras an export may show.
+        tolerance: the largest difference from Keras an export may show; default
+            the precision's (1e-4 for fp32, `export.quantize.TOLERANCES`).
+        precision: the ONNX files' `"fp32"`, `"fp16"` or `"int8"`; SavedModels
+            are always float32.
     """
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {format!r}.")
+    check_precision(precision)
+    if precision != "fp32" and format != "onnx":
+        raise ValueError(f"precision {precision!r} applies to ONNX only: pass format='onnx'.")
     model, source_file = load_source(source)
     if output is None:
         if source_file is None:
@@ -126,8 +133,9 @@ def export_model(
     paths = []
     for kind, artifact, path in targets:
         write = to_onnx if kind == "onnx" else to_savedmodel
-        options = {"opset": opset} if kind == "onnx" else {}
-        paths.append(write(model, path, artifact=artifact, dataset=dataset, tolerance=tolerance, **options))
+        options = {"opset": opset, "precision": precision} if kind == "onnx" else {}
+        limit = TOLERANCES[precision if kind == "onnx" else "fp32"] if tolerance is None else tolerance
+        paths.append(write(model, path, artifact=artifact, dataset=dataset, tolerance=limit, **options))
     return paths
 
 

@@ -13,8 +13,8 @@ import pathlib
 import keras
 
 from export import metadata as metadata_lib
-from export import serving
-from export.parity import TOLERANCE, check_parity
+from export import quantize, serving
+from export.parity import check_parity
 from zoo.io import atomic_path
 
 DEFAULT_OPSET = 17
@@ -27,7 +27,8 @@ def to_onnx(
     *,
     artifact: str | None = None,
     dataset: str | None = None,
-    tolerance: float = TOLERANCE,
+    tolerance: float | None = None,
+    precision: str = "fp32",
 ) -> pathlib.Path:
     """Write one exported network of `model` (a `zoo.GAN` or a bare generator;
     `artifact` names which, default the generator) to `path` as ONNX, checked
@@ -36,6 +37,13 @@ def to_onnx(
     Inputs are the declared inputs (`z`, `label`, `code`, `image`) with a dynamic
     `batch` dimension; outputs are named (`image`, `audio`, `sample`, ...).
 
+    Args:
+        precision: `"fp32"`, `"fp16"` (float16 weights and arithmetic) or `"int8"`
+            (static int8 quantization calibrated on inputs drawn from the spec);
+            inputs and outputs stay as declared (`export.quantize`).
+        tolerance: the largest difference from Keras allowed; default the
+            precision's (`export.quantize.TOLERANCES`: 1e-4 for fp32).
+
     Raises:
         ExportParityError: the ONNX graph differs from Keras by more than
             `tolerance` (or gives NaN); nothing is written then.
@@ -43,8 +51,10 @@ def to_onnx(
     import onnx
     import tf2onnx
 
+    precision = quantize.check_precision(precision)
+    tolerance = quantize.tolerance_for(precision) if tolerance is None else tolerance
     exported = serving.exported_of(model, artifact)
-    metadata = metadata_lib.build_metadata(model, exported.name, dataset)
+    metadata = metadata_lib.build_metadata(model, exported.name, dataset, precision)
     function, specs = serving.serving_function(exported)
     # tf2onnx logs every rewrite at INFO; warnings and errors still show.
     logging.getLogger("tf2onnx").setLevel(logging.WARNING)
@@ -55,6 +65,9 @@ def to_onnx(
         dimension = value.type.tensor_type.shape.dim[0]
         if not dimension.HasField("dim_value"):
             dimension.dim_param = "batch"
+    if precision != "fp32":
+        calibration = quantize.calibration_inputs(exported.inputs) if precision == "int8" else None
+        proto = quantize.convert(proto, precision, calibration)
     for key, value in metadata_lib.encode_onnx_metadata(metadata).items():
         proto.metadata_props.add(key=key, value=value)
     signature = f"{', '.join(metadata['inputs'])} -> {', '.join(output['name'] for output in metadata['outputs'])}"

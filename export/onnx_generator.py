@@ -15,8 +15,12 @@ from typing import Any
 import numpy as np
 
 from export import metadata as metadata_lib
+from export.runtime import session_options as session_options_for
 from zoo import spec
 from zoo.spec import check_count
+
+#: `export.session_options` of a session when none are given (measured in bench/inference.py).
+DEFAULT_SESSION_OPTIONS = {"threads": 1, "spinning": False}
 
 #: onnxruntime's element types and the input kinds a foreign model's inputs can be.
 _ONNX_FLOAT_TYPES = ("tensor(float)", "tensor(float16)", "tensor(double)")
@@ -45,8 +49,11 @@ class OnnxGenerator:
         path: the `.onnx` file.
         providers: onnxruntime execution providers; `None` takes CUDA if available,
             else the CPU.
-        session_options: an `onnxruntime.SessionOptions` (threads, spinning);
-            `None` keeps onnxruntime's defaults, logging errors only.
+        session_options: an `onnxruntime.SessionOptions` (`export.session_options`).
+            `None` takes `DEFAULT_SESSION_OPTIONS`: one intra-op thread that does not
+            spin, the fastest at batch 64 on a shared 2-core machine and on par at
+            batch 1 (docs/inference.md); `export.session_options(threads=0)` gives
+            onnxruntime's one thread per core.
     """
 
     def __init__(
@@ -70,10 +77,7 @@ class OnnxGenerator:
         unknown = [name for name in names if name not in ort.get_available_providers()]
         if unknown:
             raise ValueError(f"Unknown onnxruntime providers {unknown}; available: {ort.get_available_providers()}.")
-        options = session_options
-        if options is None:
-            options = ort.SessionOptions()
-            options.log_severity_level = 3  # errors only: no per-session graph-optimization chatter
+        options = session_options if session_options is not None else session_options_for(**DEFAULT_SESSION_OPTIONS)
         try:
             self.session = ort.InferenceSession(str(self.path), options, providers=providers)
         except Exception as error:  # onnxruntime raises its own exception types per failure
