@@ -26,7 +26,7 @@ import keras
 import numpy as np
 import onnxruntime as ort
 import pytest
-from conftest import IMAGE_SHAPE, TINY, random_data, tiny_model
+from conftest import IMAGE_SHAPE, TINY, VECTOR_SHAPE, random_data, tiny_model
 from PIL import Image
 
 import export
@@ -224,6 +224,33 @@ def test_page_draws_categorical_and_continuous_inputs_like_python(server, tmp_pa
     np.testing.assert_allclose(np.asarray(page["output"]).reshape(expected.shape), expected, rtol=0, atol=1e-4)
     dom = chromium(f"{base}/conditional/?label=9", tmp_path, "--dump-dom")
     assert "Error: label must be a class id in [0, 5), got 9." in dom
+
+
+def audio_generator() -> keras.Model:
+    """A bare generator of 256-sample mono audio from 4 noise values."""
+    z = keras.Input((4,), name="z")
+    audio = keras.layers.Dense(256, activation="tanh")(z)
+    return keras.Model(z, keras.layers.Reshape((256, 1))(audio), name="audio_generator")
+
+
+@needs_browser
+@pytest.mark.parametrize("kind", ["audio", "vectors"])
+def test_page_runs_audio_and_vector_generators(kind, server, tmp_path):
+    folder, base = server
+    keras.utils.set_random_seed(2)
+    source = audio_generator() if kind == "audio" else tiny_model("gan", VECTOR_SHAPE)
+    site = folder / kind
+    web.build_site(source, site, ort_dir=ORT_DIR, n=5, seed=11)
+    metadata = export.read_metadata(site / "generator.onnx")
+    assert metadata["data_kind"] == kind
+    dom = chromium(f"{base}/{kind}/", tmp_path, "--dump-dom")
+    page = dumped(dom, "samples")
+    inputs = assert_inputs_match(page, web.input_spec_of(metadata), 5, 11)
+    expected = expected_outputs(site / "generator.onnx", inputs)
+    np.testing.assert_allclose(np.asarray(page["output"]).reshape(expected.shape), expected, rtol=0, atol=1e-4)
+    # Audio: a waveform and a play button per sample and for the slider; vectors: one scatter plot.
+    assert dom.count("<button>▶ play</button>") == (5 + 1 if kind == "audio" else 0)  # + the slider's
+    assert dom.count("<canvas") == (5 + 1 if kind == "audio" else 1 + 1)  # + the slider's view
 
 
 SAMPLER_PAGE = """<!doctype html><meta charset="utf-8"><script src="zoo-sampler.js"></script>
