@@ -121,6 +121,7 @@
     const output = await run(inputs);
     grid = { seed, inputs, output };
     const container = document.getElementById("grid");
+    container.className = config.kind; // audio cells are wider: a waveform, not a thumbnail
     container.replaceChildren();
     const shape = output.dims.slice(1);
     if (config.kind === "vectors") {
