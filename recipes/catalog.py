@@ -70,3 +70,33 @@ register_recipe(
         description="The 2014 GAN on 25 Gaussians: watch it drop modes.",
     )
 )
+
+register_recipe(
+    Recipe(
+        name="cogan_digits",
+        family="cogan",
+        data="digits",
+        data_b="digits/negative",
+        image_size=16,
+        epochs=30,
+        batch_size=32,
+        model={"latent_dim": 64, "width": 32},
+        description="CoGAN on digits <-> their negatives (the paper's MNIST pair), unpaired halves, 16x16.",
+    )
+)
+
+register_recipe(
+    Recipe(
+        name="cyclegan_digits",
+        family="cyclegan",
+        data="digits",
+        data_b="digits/colored",
+        image_size=16,
+        channels=(1, 3),
+        epochs=10,
+        batch_size=8,
+        callbacks=("linear_decay",),
+        model={"width": 16},
+        description="CycleGAN gray digits <-> digits on random colours (1 -> 3 channels), 16x16, the paper's LR decay.",
+    )
+)
