@@ -99,6 +99,11 @@ def bench_cogan(classifier, runs: pathlib.Path, figures: pathlib.Path, epochs: i
     }
 
 
+def as_classifier_input(images: np.ndarray) -> np.ndarray:
+    """Gray (1 channel) as it is; RGB through `colored_to_gray`."""
+    return images if images.shape[-1] == 1 else colored_to_gray(images)
+
+
 def translation_scores(model, classifier, digits, colored, truth) -> dict:
     to_colored = model.translate(digits, "a2b")
     to_gray = model.translate(colored, "b2a")
@@ -106,7 +111,7 @@ def translation_scores(model, classifier, digits, colored, truth) -> dict:
     back_to_colored = model.translate(to_gray, "a2b")
     return {
         "a2b_keeps_label": round(float(np.mean(labels_of(classifier, colored_to_gray(to_colored)) == truth)), 4),
-        "b2a_keeps_label": round(float(np.mean(labels_of(classifier, to_gray) == truth)), 4),
+        "b2a_keeps_label": round(float(np.mean(labels_of(classifier, as_classifier_input(to_gray)) == truth)), 4),
         "cycle_error_a": round(float(np.mean(np.abs(back_to_digits - digits))), 4),
         "cycle_error_b": round(float(np.mean(np.abs(back_to_colored - colored))), 4),
     }
@@ -118,6 +123,9 @@ def bench_cyclegan(classifier, runs: pathlib.Path, figures: pathlib.Path, epochs
     digits, truth = domain_arrays("digits", size, "test")
     colored, colored_truth = domain_arrays("digits/colored", size, "test")
     assert np.array_equal(truth, colored_truth)  # the same held-out digits, painted
+    gray_digits = digits
+    if recipe.channels in (3, (3, 3)):  # the recipe tiles gray digits to RGB
+        digits = np.repeat(digits, 3, axis=-1)
     # The untrained baseline: the recipe's model before its first step, same seed.
     keras.utils.set_random_seed(0)
     untrained = zoo.create(recipe.family, data_shape=digits.shape[1:], data_shape_b=colored.shape[1:], **recipe.model)
@@ -128,7 +136,7 @@ def bench_cyclegan(classifier, runs: pathlib.Path, figures: pathlib.Path, epochs
     after = translation_scores(result.model, classifier, digits, colored, truth)
     save_translation_grid(result.model.translate, digits[:8], colored[:8], figures / "cyclegan_triplets.png")
     real = {
-        "digits_correct": round(float(np.mean(labels_of(classifier, digits) == truth)), 4),
+        "digits_correct": round(float(np.mean(labels_of(classifier, gray_digits) == truth)), 4),
         "colored_gray_correct": round(float(np.mean(labels_of(classifier, colored_to_gray(colored)) == truth)), 4),
     }
     return {
@@ -136,6 +144,8 @@ def bench_cyclegan(classifier, runs: pathlib.Path, figures: pathlib.Path, epochs
         "epochs": recipe.epochs,
         "train_seconds": round(seconds, 1),
         "test_images": len(digits),
+        "channels": recipe.channels,
+        "identity_weight": result.model.identity_weight,
         "trained": after,
         "untrained": before,
         "real": real,
@@ -180,7 +190,7 @@ def write_doc(path: pathlib.Path, results: dict, command: str) -> None:
     if cyclegan:
         trained, untrained, real = cyclegan["trained"], cyclegan["untrained"], cyclegan["real"]
         lines += [
-            "## CycleGAN (`cyclegan_digits`: digits <-> digits/colored, 16x16, 1 <-> 3 channels)",
+            f"## CycleGAN (`cyclegan_digits`: digits <-> digits/colored, 16x16, channels {cyclegan['channels']})",
             "",
             (
                 f"{cyclegan['epochs']} epochs (LinearDecay from the middle) in {cyclegan['train_seconds']:.0f} s; "
