@@ -78,8 +78,9 @@ def train_demo(run: pathlib.Path, real_test: np.ndarray, num_samples: int, reuse
     run.mkdir(parents=True, exist_ok=True)
     print(f"Training {RECIPE} into {run}/ ...")
     result = recipes.run_recipe(recipe, run, export_onnx=False, verbose=2, seed=0, callbacks=[scores, snapshots])
-    history = {key: [None if np.isnan(value) else float(value) for value in values]
-               for key, values in result.history.items()}
+    history = {
+        key: [None if np.isnan(value) else float(value) for value in values] for key, values in result.history.items()
+    }
     data = {"seconds": result.seconds, "epochs": recipe.epochs, "history": history}
     record.write_text(json.dumps(data, indent=1) + "\n")
     return data
@@ -285,8 +286,10 @@ def main(argv: list[str] | None = None) -> int:
     args.diagnostics.mkdir(parents=True, exist_ok=True)
     plot_training_scores(training["history"], args.diagnostics / "demo_dcgan_scores.png")
     (args.diagnostics / "baselines.json").write_text(
-        json.dumps({"machine": info, "rows": rows, "classifier_held_out_is": held_out_is, "training": training},
-                   indent=1) + "\n"
+        json.dumps(
+            {"machine": info, "rows": rows, "classifier_held_out_is": held_out_is, "training": training}, indent=1
+        )
+        + "\n"
     )
     diagnosed = run_diagnostics(args.run, args.diagnostics, train, training["epochs"])
     text = section(info, rows, training, diagnosed, command.strip(), held_out_is)

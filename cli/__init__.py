@@ -39,7 +39,11 @@ def command_train(args: argparse.Namespace) -> None:
     elif args.data is not None:
         recipe = recipes.recipe_for(recipe.family, args.data)
     recipe = recipe.replace(
-        epochs=args.epochs, batch_size=args.batch_size, image_size=args.image_size, channels=args.channels
+        data_b=args.data_b,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        image_size=args.image_size,
+        channels=args.channels,
     )
     out = pathlib.Path(args.out or pathlib.Path("runs") / recipe.name)
     print(f"Training {recipe.family} on {recipe.data} for {recipe.epochs} epochs into {out}/")
@@ -100,6 +104,67 @@ def command_sample(args: argparse.Namespace) -> None:
     samples = generator.sample(args.n, seed=args.seed, **fixed_inputs(args, generator.generator_inputs))
     written = export.save_samples(samples, args.output, getattr(generator, "metadata", None), preview=True)
     print(f"Wrote {args.n} samples from {args.model} to {', '.join(str(item) for item in written)}")
+
+
+def read_images(folder: pathlib.Path, shape: tuple[int, ...]) -> tuple[list[pathlib.Path], object]:
+    """Every image file below `folder`, converted to `shape` (height, width, channels:
+    gray or RGB, resized bilinearly) in [-1, 1]; a ValueError names a bad file."""
+    import numpy as np
+    from PIL import Image, UnidentifiedImageError
+
+    from zoo.data.images import list_image_files
+
+    if not folder.is_dir():
+        raise ValueError(f"--input {folder} is not a folder of images.")
+    files = list_image_files(folder)
+    if not files:
+        raise ValueError(f"--input {folder} holds no images.")
+    height, width, channels = shape
+    images = []
+    for path in files:
+        try:
+            with Image.open(path) as image:
+                image = image.convert("L" if channels == 1 else "RGB").resize((width, height), Image.BILINEAR)
+                pixels = np.asarray(image, dtype="float32").reshape(height, width, channels)
+        except (UnidentifiedImageError, OSError) as error:
+            raise ValueError(f"Unreadable image {path}: {error}") from error
+        images.append(pixels / 127.5 - 1.0)
+    return files, np.stack(images)
+
+
+def command_translate(args: argparse.Namespace) -> None:
+    import export
+    from zoo.images import save_image
+
+    source = pathlib.Path(args.model)
+    if source.suffix == ".onnx":
+        translator = export.OnnxGenerator(source)
+        artifact = translator.metadata.get("artifact")
+        if args.direction and artifact != f"generator_{args.direction}":
+            raise ValueError(
+                f"{source} is {artifact or 'a generator'}, not generator_{args.direction}: pass that file."
+            )
+        conditioning = translator.generator_inputs.of_kind("sample")
+        if len(conditioning) != 1:
+            raise ValueError(f"{source} is not a translator (inputs: {translator.generator_inputs.describe()}).")
+        shape = conditioning[0].shape
+        translate = translator.translate
+    else:
+        model = export.load_generator(source)
+        if not hasattr(model, "domain_shapes") or not hasattr(model, "translate"):
+            raise ValueError(f"{source} is not a translator (a CycleGAN .keras file, run folder or generator_*.onnx).")
+        direction = args.direction or "a2b"
+        if direction not in ("a2b", "b2a"):
+            raise ValueError(f"--direction must be a2b or b2a, got {direction!r}.")
+        shape = model.domain_shapes[0 if direction == "a2b" else 1]
+        translate = lambda images: model.translate(images, direction)  # noqa: E731
+    files, images = read_images(pathlib.Path(args.input), shape)
+    translated = translate(images)  # every image before the first file is written
+    output = pathlib.Path(args.output)
+    for path, image in zip(files, translated):
+        relative = path.relative_to(args.input).with_suffix(".png")
+        save_image(image, output / relative)
+    print(f"Translated {len(files)} images from {args.input} into {output}/")
 
 
 def command_export(args: argparse.Namespace) -> None:
@@ -237,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train a recipe or a family")
     train.add_argument("recipe", metavar="RECIPE_OR_FAMILY", help="a recipe name or a family name (see `list`)")
     train.add_argument("--data", help="dataset name or image folder (default: the recipe's)")
+    train.add_argument("--data-b", help="domain b of a two-domain family (cogan, cyclegan)")
     train.add_argument("--epochs", type=int, help="number of epochs (default: the recipe's)")
     train.add_argument("--batch-size", type=int, help="global batch size")
     train.add_argument("--image-size", type=int, help="image side in pixels")
@@ -262,6 +328,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--input", action="append", metavar="NAME=VALUES", help="any other generator input, comma-separated values"
     )
     sample.set_defaults(handler=command_sample)
+
+    translator = commands.add_parser("translate", help="translate a folder of images with a CycleGAN model")
+    translator.add_argument("model", metavar="MODEL_OR_ONNX", help="a .keras file, a run folder or a generator_*.onnx")
+    translator.add_argument("--input", required=True, help="folder of images (resized to the model's size)")
+    translator.add_argument("--output", required=True, help="folder for the translated PNGs (same names)")
+    translator.add_argument(
+        "--direction", choices=("a2b", "b2a"), help="a2b (default) or b2a; an .onnx file translates one way"
+    )
+    translator.set_defaults(handler=command_translate)
 
     exporter = commands.add_parser("export", help="export a generator to ONNX and/or SavedModel")
     exporter.add_argument("model", metavar="RUN_OR_MODEL", help="a run folder or a .keras file")

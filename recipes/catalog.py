@@ -70,3 +70,36 @@ register_recipe(
         description="The 2014 GAN on 25 Gaussians: watch it drop modes.",
     )
 )
+
+register_recipe(
+    Recipe(
+        name="cogan_digits",
+        family="cogan",
+        data="digits",
+        data_b="digits/negative",
+        image_size=16,
+        epochs=30,
+        batch_size=32,
+        model={"latent_dim": 64, "width": 32},
+        description="CoGAN on digits <-> their negatives (the paper's MNIST pair), unpaired halves, 16x16.",
+    )
+)
+
+register_recipe(
+    Recipe(
+        name="cyclegan_digits",
+        family="cyclegan",
+        data="digits",
+        data_b="digits/colored",
+        image_size=16,
+        # Both as RGB (gray digits tiled), so the identity loss applies: with gray
+        # (1 channel) -> RGB, measured in docs/two_domain.md, G hid the digit in
+        # colour noise that F could still decode (A -> B kept 37.5% of the labels).
+        channels=3,
+        epochs=10,
+        batch_size=8,
+        callbacks=("linear_decay",),
+        model={"width": 16},
+        description="CycleGAN gray digits <-> digits on random colours, 16x16 RGB, identity loss, LR decay.",
+    )
+)

@@ -26,13 +26,55 @@ VECTOR_SHAPE = (2,)
 
 
 def tiny_model(name: str, data_shape: tuple[int, ...] = IMAGE_SHAPE, **overrides) -> zoo.GAN:
-    """A registered family at the smallest size that still exercises its networks."""
+    """A registered family at the smallest size that still exercises its networks
+    (no `latent_dim` for a family that draws no noise, e.g. a translator)."""
     width = 16 if len(data_shape) == 1 else TINY["width"]
-    return zoo.create(name, data_shape=data_shape, **{**TINY, "width": width, **overrides})
+    tiny = {**TINY, "width": width}
+    if not zoo.family_info(name).cls.takes_noise:
+        del tiny["latent_dim"]
+    return zoo.create(name, data_shape=data_shape, **{**tiny, **overrides})
 
 
 def random_data(count: int, data_shape: tuple[int, ...] = IMAGE_SHAPE, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).uniform(-1.0, 1.0, (count, *data_shape)).astype("float32")
+
+
+def random_batch(model: zoo.GAN, count: int, seed: int = 0) -> tuple[np.ndarray, ...]:
+    """Random training data for any family, as the arguments of `fit`, from what the
+    family declares a batch to be (`batch_kind`, `condition_input`): `(samples,)`,
+    `(samples, conditions)`, or two unpaired domains `(x_a, x_b)`."""
+    if model.batch_kind == "two_domains":
+        return tuple(random_data(count, shape, seed + index) for index, shape in enumerate(model.domain_shapes))
+    samples = random_data(count, model.data_shape, seed)
+    if model.condition_input is None:
+        return (samples,)
+    item = model.generator_inputs[model.condition_input]
+    if item.kind == "categorical":
+        return samples, np.random.default_rng(seed + 1).integers(0, item.num_classes, count).astype("int32")
+    return samples, random_data(count, item.shape, seed + 1)
+
+
+def example_inputs(model: zoo.GAN, n: int, seed: int = 0) -> dict[str, np.ndarray]:
+    """Generator inputs for any family: drawn from its spec, with images to
+    translate drawn uniformly from [-1, 1]."""
+    return model.generator_inputs.example(n, seed)
+
+
+def output_arrays(outputs) -> dict[str, np.ndarray]:
+    """One output (an array) or several (a dict by name) as a dict of arrays."""
+    return dict(outputs) if isinstance(outputs, dict) else {"output": np.asarray(outputs)}
+
+
+def max_output_difference(first, second) -> float:
+    """The largest difference between two generators' outputs (arrays or dicts)."""
+    first, second = output_arrays(first), output_arrays(second)
+    assert sorted(first) == sorted(second)
+    differences = []
+    for name in first:
+        a, b = np.asarray(first[name]), np.asarray(second[name])
+        assert a.shape == b.shape, (name, a.shape, b.shape)
+        differences.append(float(np.max(np.abs(a.astype("float64") - b))))
+    return max(differences)
 
 
 def families_supporting(kind: str) -> list[str]:

@@ -23,8 +23,10 @@ import tf2onnx
 from conftest import (
     IMAGE_SHAPE,
     VECTOR_SHAPE,
+    example_inputs,
     families_supporting,
-    random_data,
+    max_output_difference,
+    random_batch,
     tiny_model,
 )
 from onnx import numpy_helper
@@ -53,7 +55,7 @@ def trained_tiny(name: str, data_shape: tuple[int, ...], **compile_kwargs) -> zo
     the initial zeros and ones that would hide a training/inference mix-up."""
     model = tiny_model(name, data_shape)
     model.compile(**compile_kwargs)
-    model.fit(random_data(32, data_shape), batch_size=8, epochs=1, verbose=0)
+    model.fit(*random_batch(model, 32), batch_size=8, epochs=1, verbose=0)
     return model
 
 
@@ -72,9 +74,20 @@ def feeds_for(generator: keras.Model, batch_size: int, seed: int) -> dict[str, n
     return feeds
 
 
-def keras_outputs(generator: keras.Model, feeds: dict[str, np.ndarray]) -> np.ndarray:
+def keras_outputs(generator: keras.Model, feeds: dict[str, np.ndarray], names=None) -> np.ndarray | dict:
+    """The network's outputs in inference mode: one array, or with `names` a dict
+    of every output by name."""
     ordered = [feeds[tensor.name] for tensor in generator.inputs]
-    return np.asarray(generator(ordered[0] if len(ordered) == 1 else ordered, training=False))
+    outputs = generator(ordered[0] if len(ordered) == 1 else ordered, training=False)
+    if names is None:
+        return np.asarray(outputs)
+    outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    return {name: np.asarray(output) for name, output in zip(names, outputs)}
+
+
+def by_name(outputs, names) -> dict[str, np.ndarray]:
+    """An OnnxGenerator's result (an array for one output) as a dict by output name."""
+    return dict(outputs) if isinstance(outputs, dict) else {names[0]: outputs}
 
 
 def max_difference(a, b) -> float:
@@ -88,7 +101,8 @@ def exported(request, tmp_path_factory):
     """A trained tiny model of each family, exported to both formats."""
     name, shape = request.param
     model = trained_tiny(name, shape)
-    batch_norms = [layer for layer in model.generator.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    network = model.exports()[0].network
+    batch_norms = [layer for layer in network.layers if isinstance(layer, keras.layers.BatchNormalization)]
     assert all(np.any(layer.moving_mean.numpy() != 0.0) for layer in batch_norms)
     folder = tmp_path_factory.mktemp(case_id(request.param))
     return types.SimpleNamespace(
@@ -102,42 +116,61 @@ def exported(request, tmp_path_factory):
 
 
 def test_onnx_matches_keras_at_any_batch_size(exported):
-    generator = exported.model.generator
+    first = exported.model.exports()[0]
+    generator, names = first.network, list(first.outputs)
     session = ort.InferenceSession(str(exported.onnx), providers=["CPUExecutionProvider"])
     onnx_generator = export.OnnxGenerator(exported.onnx)
     for batch_size in BATCH_SIZES:
         feeds = feeds_for(generator, batch_size, seed=batch_size)
-        expected = keras_outputs(generator, feeds)
-        assert max_difference(session.run(None, feeds)[0], expected) <= TOLERANCE
-        others = {key: value for key, value in feeds.items() if key != "z"}
-        assert max_difference(onnx_generator.generate(z=feeds["z"], **others), expected) <= TOLERANCE
+        expected = keras_outputs(generator, feeds, names)
+        assert max_output_difference(dict(zip(names, session.run(names, feeds))), expected) <= TOLERANCE
+        if first.inputs.drawable:
+            outputs = onnx_generator.generate(**feeds)
+        else:  # a translator
+            outputs = onnx_generator.translate(feeds["image"])
+        assert max_output_difference(by_name(outputs, names), expected) <= TOLERANCE
     assert export.verify(exported.model, exported.onnx) <= TOLERANCE
 
 
 def test_savedmodel_matches_keras_at_any_batch_size(exported):
-    generator = exported.model.generator
+    first = exported.model.exports()[0]
+    generator, names = first.network, list(first.outputs)
     signature = tf.saved_model.load(str(exported.savedmodel)).signatures["serving_default"]
-    output_name = export.read_metadata(exported.savedmodel)["output"]["name"]
+    output_names = [output["name"] for output in export.read_metadata(exported.savedmodel)["outputs"]]
+    assert output_names == names
     for batch_size in BATCH_SIZES:
         feeds = feeds_for(generator, batch_size, seed=batch_size)
         outputs = signature(**{key: tf.constant(value) for key, value in feeds.items()})
-        assert list(outputs) == [output_name]
-        assert max_difference(outputs[output_name].numpy(), keras_outputs(generator, feeds)) <= TOLERANCE
+        assert sorted(outputs) == sorted(names)
+        actual = {name: value.numpy() for name, value in outputs.items()}
+        assert max_output_difference(actual, keras_outputs(generator, feeds, names)) <= TOLERANCE
     assert export.verify(exported.model, exported.savedmodel) <= TOLERANCE
 
 
 def test_metadata_describes_the_model(exported):
     model = exported.model
+    first = model.exports()[0]
     metadata = export.read_metadata(exported.onnx)
     assert export.read_metadata(exported.savedmodel) == metadata
     assert export.OnnxGenerator(exported.onnx).metadata == metadata
     assert metadata["family"] == model.family
-    assert metadata["latent_dim"] == model.latent_dim == 4
-    assert metadata["latent_prior"] == model.latent_prior
-    assert list(metadata["inputs"]) == [tensor.name for tensor in model.generator.inputs]
-    assert metadata["inputs"]["z"]["shape"] == [None, 4]
-    expected_name = "image" if len(model.data_shape) == 3 else "sample"
-    assert metadata["output"] == {"name": expected_name, "shape": [None, *model.data_shape], "dtype": "float32"}
+    assert list(metadata["inputs"]) == [tensor.name for tensor in first.network.inputs]
+    if model.takes_noise:
+        assert metadata["latent_dim"] == model.latent_dim == 4
+        assert metadata["latent_prior"] == model.latent_prior
+        assert metadata["inputs"]["z"]["shape"] == [None, 4]
+    else:
+        assert metadata["latent_dim"] is None and "z" not in metadata["inputs"]
+    for item in first.inputs:
+        assert metadata["inputs"][item.name]["shape"] == [None, *item.shape]
+    # The outputs are described as they come out of the network.
+    outputs = keras_outputs(first.network, example_inputs(model, 2), list(first.outputs))
+    assert metadata["outputs"] == [
+        {"name": name, "shape": [None, *values.shape[1:]], "dtype": "float32"} for name, values in outputs.items()
+    ]
+    if len(first.outputs) == 1 and first.inputs.drawable:
+        expected_name = "image" if len(model.data_shape) == 3 else "sample"
+        assert metadata["output"] == {"name": expected_name, "shape": [None, *model.data_shape], "dtype": "float32"}
     assert metadata["value_range"] == ([-1.0, 1.0] if model.output_activation == "tanh" else "unbounded")
     assert metadata["zoo_version"] == zoo.__version__
     assert metadata["dataset"] is None
@@ -152,7 +185,8 @@ def test_batch_dimension_is_dynamic_and_named(exported):
     for value in (*graph.input, *graph.output):
         batch = value.type.tensor_type.shape.dim[0]
         assert batch.dim_param == "batch" and not batch.HasField("dim_value")
-    assert [value.name for value in graph.input] == [tensor.name for tensor in exported.model.generator.inputs]
+    network = exported.model.exports()[0].network
+    assert [value.name for value in graph.input] == [tensor.name for tensor in network.inputs]
     signature = tf.saved_model.load(str(exported.savedmodel)).signatures["serving_default"]
     assert all(spec.shape[0] is None for spec in signature.structured_input_signature[1].values())
     assert all(spec.shape[0] is None for spec in signature.structured_outputs.values())
@@ -163,18 +197,40 @@ def test_artifacts_draw_no_noise_of_their_own(exported):
     graph = onnx.load(str(exported.onnx)).graph
     assert not [node.op_type for node in graph.node if node.op_type.startswith("Random")]
     signature = tf.saved_model.load(str(exported.savedmodel)).signatures["serving_default"]
-    feeds = {key: tf.constant(value) for key, value in feeds_for(exported.model.generator, 3, seed=0).items()}
+    network = exported.model.exports()[0].network
+    feeds = {key: tf.constant(value) for key, value in feeds_for(network, 3, seed=0).items()}
     first, second = signature(**feeds), signature(**feeds)
     assert all(np.array_equal(first[key].numpy(), second[key].numpy()) for key in first)
 
 
-def test_onnx_generator_draws_the_noise_of_sample_noise(exported):
+def test_onnx_generator_gives_the_samples_keras_gives(exported):
     model = exported.model
     generator = export.OnnxGenerator(exported.onnx)
+    if not model.generator_inputs.drawable:
+        # A translator: the same images give the same translations.
+        images = example_inputs(model, 5, seed=3)["image"]
+        assert max_output_difference(generator.translate(images), model.generate(images)) <= TOLERANCE
+        with pytest.raises(ValueError, match="conditioning sample: pass image="):
+            generator.generate(5, seed=3)
+        return
     assert np.array_equal(generator.sample_noise(5, seed=3), model.sample_noise(5, seed=3))
     assert generator.sample_noise(5, seed=3).dtype == np.float32
-    assert np.array_equal(generator.generate(5, seed=3), generator.generate(z=model.sample_noise(5, seed=3)))
-    assert not np.array_equal(generator.generate(5, seed=3), generator.generate(5, seed=4))
+    z = model.sample_noise(5, seed=3)
+    assert max_output_difference(generator.generate(5, seed=3), generator.generate(z=z)) == 0.0
+    assert max_output_difference(generator.generate(5, seed=3), model.sample(5, seed=3)) <= TOLERANCE
+    assert max_output_difference(generator.generate(5, seed=3), generator.generate(5, seed=4)) > 0.0
+
+
+def test_every_exported_network_matches_keras(exported, tmp_path):
+    exports = exported.model.exports()
+    if len(exports) == 1:
+        pytest.skip("one exported network: covered by the tests above")
+    paths = export.export_model(exported.model, f"{tmp_path}/", "onnx")
+    assert [path.name for path in paths] == [f"{item.name}.onnx" for item in exports]
+    for item, path in zip(exports, paths):
+        assert export.read_metadata(path)["artifact"] == item.name
+        inputs = item.inputs.example(3, seed=1)
+        assert max_output_difference(export.OnnxGenerator(path).run(inputs), item.run(inputs)) <= TOLERANCE
 
 
 # === One model: errors, other sources, samples, verify ===

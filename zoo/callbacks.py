@@ -80,6 +80,60 @@ def grid_inputs(model, num_samples: int, seed: int = 0, **fixed) -> tuple[dict[s
     return tiled, columns
 
 
+class TranslationGrid(keras.callbacks.Callback):
+    """Every `every` epochs, write `directory/epoch_NNN.png` for a translator
+    (CycleGAN): fixed real images of each domain, each beside its translation and
+    its reconstruction (translated there and back), so the grid shows what the
+    cycle loss measures (`save_translation_grid`).
+
+    Args:
+        directory: where the files go.
+        images_a: real images of domain a (translated a -> b -> a).
+        images_b: real images of domain b (b -> a -> b), or None.
+        every: write after epochs every, 2 * every, ...
+    """
+
+    def __init__(
+        self, directory: str | pathlib.Path, images_a: np.ndarray, images_b: np.ndarray | None = None, every: int = 1
+    ):
+        super().__init__()
+        if every < 1:
+            raise ValueError(f"every must be at least 1, got {every}.")
+        self.directory = pathlib.Path(directory)
+        self.images_a = np.asarray(images_a)
+        self.images_b = None if images_b is None else np.asarray(images_b)
+        self.every = every
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        path = self.directory / f"epoch_{epoch + 1:03d}.png"
+        save_translation_grid(self.model.translate, self.images_a, self.images_b, path)
+
+
+def save_translation_grid(
+    translate, images_a: np.ndarray, images_b: np.ndarray | None, path: str | pathlib.Path, per_row: int = 4
+) -> pathlib.Path:
+    """A PNG of (input, translation, reconstruction) triplets, `per_row` triplets a
+    row: domain a's images first (a -> b -> a), then domain b's (b -> a -> b).
+    `translate(images, direction)` is `CycleGAN.translate` or its ONNX twin. Gray
+    images are shown as RGB beside coloured ones."""
+    triplets = []
+    for images, direction, back in ((images_a, "a2b", "b2a"), (images_b, "b2a", "a2b")):
+        if images is None:
+            continue
+        translated = translate(images, direction)
+        reconstructed = translate(translated, back)
+        triplets.append((np.asarray(images), np.asarray(translated), np.asarray(reconstructed)))
+    channels = max(part.shape[-1] for triplet in triplets for part in triplet)
+    tiles = []
+    for triplet in triplets:
+        as_rgb = [np.repeat(part, channels, axis=-1) if part.shape[-1] != channels else part for part in triplet]
+        # Sample by sample: input, translation, reconstruction side by side.
+        tiles.append(np.stack(as_rgb, axis=1).reshape(-1, *as_rgb[0].shape[1:]))
+    return save_samples(np.concatenate(tiles), path, columns=3 * per_row)[0]
+
+
 def plot_history(history: dict[str, list[float]], path: str | pathlib.Path) -> pathlib.Path:
     """Plot every logged loss per epoch into one PNG."""
     import matplotlib

@@ -105,6 +105,13 @@ class GAN(keras.Model):
     #: The generator input that the second element of a `(samples, condition)`
     #: batch feeds (conditional families: "label"); None for unconditional ones.
     condition_input: str | None = None
+    #: What one training batch is, for `fit` and for code that makes data for any
+    #: family (the registry-parametrized tests): "samples" (plus the condition of
+    #: `condition_input` as a second element), or "two_domains" (unpaired
+    #: `(x_a, x_b)` batches from `zoo.data.load_domains`; shapes in `domain_shapes`).
+    batch_kind: ClassVar[str] = "samples"
+    #: Whether the generator draws noise (`latent_dim`); a translator draws none.
+    takes_noise: ClassVar[bool] = True
 
     def __init__(
         self,

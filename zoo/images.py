@@ -56,3 +56,20 @@ def save_image_grid(
     with atomic_path(path) as temporary:
         picture.save(temporary, format=Image.registered_extensions().get(path.suffix.lower(), "PNG"))
     return path
+
+
+def save_image(
+    image: np.ndarray, path: str | pathlib.Path, value_range: tuple[float, float] = (-1.0, 1.0)
+) -> pathlib.Path:
+    """Write one (height, width, 1 or 3) image as a PNG (or the suffix's format) at
+    its own size, through a temporary file; returns the path."""
+    from PIL import Image
+
+    pixels = to_uint8(image, value_range)
+    if pixels.ndim != 3 or pixels.shape[-1] not in (1, 3):
+        raise ValueError(f"An image must be shaped (height, width, 1 or 3), got {pixels.shape}.")
+    picture = Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1 else pixels)
+    path = pathlib.Path(path)
+    with atomic_path(path) as temporary:
+        picture.save(temporary, format=Image.registered_extensions().get(path.suffix.lower(), "PNG"))
+    return path

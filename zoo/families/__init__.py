@@ -1,5 +1,7 @@
 """The GAN families. Importing this package registers each of them."""
 
+from zoo.families.cogan import CoGAN
+from zoo.families.cyclegan import CycleGAN
 from zoo.families.dcgan import DCGAN
 from zoo.families.gan import VanillaGAN
 from zoo.families.lsgan import LSGAN
@@ -7,4 +9,4 @@ from zoo.families.sngan import SNGAN
 from zoo.families.wgan import WGAN
 from zoo.families.wgan_gp import WGANGP
 
-__all__ = ["DCGAN", "LSGAN", "SNGAN", "WGAN", "WGANGP", "VanillaGAN"]
+__all__ = ["DCGAN", "LSGAN", "SNGAN", "WGAN", "WGANGP", "CoGAN", "CycleGAN", "VanillaGAN"]
