@@ -70,3 +70,57 @@ register_recipe(
         description="The 2014 GAN on 25 Gaussians: watch it drop modes.",
     )
 )
+
+# === Conditional and representation families (digits at 16x16, a few minutes on a CPU) ===
+
+register_recipe(
+    Recipe(
+        name="cgan_digits",
+        family="cgan",
+        data="digits",
+        image_size=16,
+        epochs=40,
+        batch_size=32,
+        model={"latent_dim": 32, "width": 32},
+        description="Conditional GAN on digits at 16x16: ask for a digit with --label.",
+    )
+)
+
+register_recipe(
+    Recipe(
+        name="acgan_digits",
+        family="acgan",
+        data="digits",
+        image_size=16,
+        epochs=40,
+        batch_size=32,
+        model={"latent_dim": 32, "width": 32},
+        description="ACGAN on digits at 16x16: D also classifies; ask for a digit with --label.",
+    )
+)
+
+register_recipe(
+    Recipe(
+        name="infogan_digits",
+        family="infogan",
+        data="digits",
+        image_size=16,
+        epochs=40,
+        batch_size=32,
+        model={"latent_dim": 32, "width": 32},
+        description="InfoGAN on digits at 16x16, no labels: a 10-way category and 2 continuous codes.",
+    )
+)
+
+register_recipe(
+    Recipe(
+        name="bigan_digits",
+        family="bigan",
+        data="digits",
+        image_size=16,
+        epochs=40,
+        batch_size=32,
+        model={"latent_dim": 32, "width": 32},
+        description="BiGAN on digits at 16x16: an encoder E(x) learned with the generator; exports encoder.onnx.",
+    )
+)

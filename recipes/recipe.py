@@ -60,11 +60,14 @@ class RunResult:
 
 
 def build_dataset(recipe: Recipe, seed: int = 0):
+    # A family fit on (samples, labels) batches gets the dataset's labels.
+    labels = zoo.family_info(recipe.family).cls.condition_input == "label"
     return load_dataset(
         recipe.data,
         batch_size=recipe.batch_size,
         image_size=recipe.image_size,
         channels=recipe.channels,
+        labels=labels,
         seed=seed,
         num_samples=recipe.num_samples,
     )

@@ -35,6 +35,16 @@ def random_data(count: int, data_shape: tuple[int, ...] = IMAGE_SHAPE, seed: int
     return np.random.default_rng(seed).uniform(-1.0, 1.0, (count, *data_shape)).astype("float32")
 
 
+def training_data(model: zoo.GAN, count: int = 16, seed: int = 0) -> tuple[np.ndarray, ...]:
+    """Tiny random data to `fit` a model on: `(samples,)`, or `(samples, conditions)`
+    for a family that takes a condition — drawn as its declared input (labels as
+    class ids of the spec), so a conditional family needs nothing special here."""
+    samples = random_data(count, model.data_shape, seed)
+    if model.condition_input is None:
+        return (samples,)
+    return samples, model.generator_inputs.example(count, seed)[model.condition_input]
+
+
 def families_supporting(kind: str) -> list[str]:
     """Registered families whose `data_kinds` include "images" or "vectors"."""
     return [name for name in zoo.list_models() if kind in zoo.family_info(name).cls.data_kinds]

@@ -24,8 +24,8 @@ from conftest import (
     IMAGE_SHAPE,
     VECTOR_SHAPE,
     families_supporting,
-    random_data,
     tiny_model,
+    training_data,
 )
 from onnx import numpy_helper
 from PIL import Image
@@ -53,23 +53,13 @@ def trained_tiny(name: str, data_shape: tuple[int, ...], **compile_kwargs) -> zo
     the initial zeros and ones that would hide a training/inference mix-up."""
     model = tiny_model(name, data_shape)
     model.compile(**compile_kwargs)
-    model.fit(random_data(32, data_shape), batch_size=8, epochs=1, verbose=0)
+    model.fit(*training_data(model, 32), batch_size=8, epochs=1, verbose=0)
     return model
 
 
-def feeds_for(generator: keras.Model, batch_size: int, seed: int) -> dict[str, np.ndarray]:
-    """Inputs by name: z from N(0, I), labels one-hot, anything else in [-1, 1]."""
-    rng = np.random.default_rng(seed)
-    feeds = {}
-    for tensor in generator.inputs:
-        shape = (batch_size, *tensor.shape[1:])
-        if tensor.name == "label":
-            feeds["label"] = np.eye(shape[1], dtype="float32")[rng.integers(0, shape[1], batch_size)]
-        elif tensor.name == "z":
-            feeds["z"] = rng.standard_normal(shape).astype("float32")
-        else:
-            feeds[tensor.name] = rng.uniform(-1.0, 1.0, shape).astype("float32")
-    return feeds
+def feeds_for(model: zoo.GAN, batch_size: int, seed: int) -> dict[str, np.ndarray]:
+    """Inputs by name, drawn as the model declares them (z, class ids, codes)."""
+    return model.generator_inputs.example(batch_size, seed)
 
 
 def keras_outputs(generator: keras.Model, feeds: dict[str, np.ndarray]) -> np.ndarray:
@@ -106,7 +96,7 @@ def test_onnx_matches_keras_at_any_batch_size(exported):
     session = ort.InferenceSession(str(exported.onnx), providers=["CPUExecutionProvider"])
     onnx_generator = export.OnnxGenerator(exported.onnx)
     for batch_size in BATCH_SIZES:
-        feeds = feeds_for(generator, batch_size, seed=batch_size)
+        feeds = feeds_for(exported.model, batch_size, seed=batch_size)
         expected = keras_outputs(generator, feeds)
         assert max_difference(session.run(None, feeds)[0], expected) <= TOLERANCE
         others = {key: value for key, value in feeds.items() if key != "z"}
@@ -119,7 +109,7 @@ def test_savedmodel_matches_keras_at_any_batch_size(exported):
     signature = tf.saved_model.load(str(exported.savedmodel)).signatures["serving_default"]
     output_name = export.read_metadata(exported.savedmodel)["output"]["name"]
     for batch_size in BATCH_SIZES:
-        feeds = feeds_for(generator, batch_size, seed=batch_size)
+        feeds = feeds_for(exported.model, batch_size, seed=batch_size)
         outputs = signature(**{key: tf.constant(value) for key, value in feeds.items()})
         assert list(outputs) == [output_name]
         assert max_difference(outputs[output_name].numpy(), keras_outputs(generator, feeds)) <= TOLERANCE
@@ -163,7 +153,7 @@ def test_artifacts_draw_no_noise_of_their_own(exported):
     graph = onnx.load(str(exported.onnx)).graph
     assert not [node.op_type for node in graph.node if node.op_type.startswith("Random")]
     signature = tf.saved_model.load(str(exported.savedmodel)).signatures["serving_default"]
-    feeds = {key: tf.constant(value) for key, value in feeds_for(exported.model.generator, 3, seed=0).items()}
+    feeds = {key: tf.constant(value) for key, value in feeds_for(exported.model, 3, seed=0).items()}
     first, second = signature(**feeds), signature(**feeds)
     assert all(np.array_equal(first[key].numpy(), second[key].numpy()) for key in first)
 
@@ -173,7 +163,9 @@ def test_onnx_generator_draws_the_noise_of_sample_noise(exported):
     generator = export.OnnxGenerator(exported.onnx)
     assert np.array_equal(generator.sample_noise(5, seed=3), model.sample_noise(5, seed=3))
     assert generator.sample_noise(5, seed=3).dtype == np.float32
-    assert np.array_equal(generator.generate(5, seed=3), generator.generate(z=model.sample_noise(5, seed=3)))
+    drawn = model.sample_inputs(5, seed=3)
+    assert np.array_equal(drawn["z"], model.sample_noise(5, seed=3))
+    assert np.array_equal(generator.generate(5, seed=3), generator.generate(**drawn))
     assert not np.array_equal(generator.generate(5, seed=3), generator.generate(5, seed=4))
 
 

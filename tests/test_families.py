@@ -13,8 +13,8 @@ from conftest import (
     IMAGE_SHAPE,
     VECTOR_SHAPE,
     families_supporting,
-    random_data,
     tiny_model,
+    training_data,
     weights_of,
 )
 
@@ -41,7 +41,7 @@ def trained(request):
         [variable.numpy().copy() for variable in network.trainable_variables]
         for network in (model.generator, model.discriminator)
     )
-    history = model.fit(random_data(16, shape), batch_size=8, epochs=1, verbose=0, shuffle=False)
+    history = model.fit(*training_data(model, 16), batch_size=8, epochs=1, verbose=0, shuffle=False)
     return model, shape, before, history.history
 
 
@@ -76,8 +76,8 @@ def test_config_round_trip(trained):
 
 def test_generate_is_deterministic(trained):
     model, shape, *_ = trained
-    z = model.sample_noise(4, seed=0)
-    first, second = model.generate(z), model.generate(z)
+    inputs = model.sample_inputs(4, seed=0)
+    first, second = model.generate(inputs), model.generate(inputs)
     np.testing.assert_array_equal(first, second)
     assert first.shape == (4, *shape)
     np.testing.assert_array_equal(model.sample(4, seed=7), model.sample(4, seed=7))
@@ -85,19 +85,19 @@ def test_generate_is_deterministic(trained):
 
 
 def test_save_load_generates_the_same_and_keeps_training(trained, tmp_path):
-    model, shape, *_ = trained
-    z = model.sample_noise(5, seed=3)
+    model, *_ = trained
+    inputs = model.sample_inputs(5, seed=3)
     model.save(tmp_path / "model.keras")
     loaded = keras.saving.load_model(tmp_path / "model.keras")
     assert type(loaded) is type(model)
-    np.testing.assert_array_equal(loaded.generate(z), model.generate(z))
+    np.testing.assert_array_equal(loaded.generate(inputs), model.generate(inputs))
     assert int(loaded.g_optimizer.iterations) == int(model.g_optimizer.iterations)
 
     # Optimizer state and noise state were restored: the same next epoch gives the
     # same weights in both (Adam's moments would differ after a fresh start).
-    data = random_data(16, shape, seed=1)
-    model.fit(data, batch_size=8, epochs=1, verbose=0, shuffle=False)
-    loaded.fit(data, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    data = training_data(model, 16, seed=1)
+    model.fit(*data, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    loaded.fit(*data, batch_size=8, epochs=1, verbose=0, shuffle=False)
     for original, restored in zip(
         weights_of(model.generator, model.discriminator), weights_of(loaded.generator, loaded.discriminator)
     ):
