@@ -28,6 +28,7 @@ command, the grids to `<out>/conditional/`.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import pathlib
 import shlex
@@ -145,10 +146,10 @@ def main() -> None:
     real_accuracy = float(np.mean(extractors.compute_probabilities(classifier, test_images).argmax(1) == test_labels))
     train_fid = scores.fid(extractors.compute_features(features, train_images), real_features)
 
-    rows, notes = [], []
+    command = "python bench/conditional.py " + shlex.join(sys.argv[1:])
     for family in args.families:
         results: dict[str, list[float]] = {}
-        seconds = []
+        seconds, picture = [], None
         for seed in args.seeds:
             model, elapsed = train(family, args.epochs, seed)
             seconds.append(elapsed)
@@ -165,58 +166,81 @@ def main() -> None:
                         fresh(family, seed), train_images, train_labels, test_images, test_labels
                     ),
                 }
-            if seed == args.seeds[0]:
+            if picture is None:
                 picture = grid(model, family, out / "conditional" / f"{family}_digits_seed{seed}.png", test_images)
-                notes.append(f"- `{family}`: {picture.relative_to(out)}")
             for key, value in measured.items():
                 results.setdefault(key, []).append(value)
             print(family, seed, f"{elapsed:.0f} s", {key: round(value, 4) for key, value in measured.items()})
-        time_text = f"{np.mean(seconds):.0f} s"
         if family in ("cgan", "acgan"):
-            rows.append(
-                f"| `{family}` | label accuracy {mean_std(results['accuracy'], True)}; digits-FID "
-                f"{mean_std(results['fid'])} | chance 10%; classifier on real digits {real_accuracy:.1%}; "
-                f"FID of real training digits {train_fid:.2f} | {time_text} |"
+            measured_text = (
+                f"label accuracy {mean_std(results['accuracy'], True)}; digits-FID {mean_std(results['fid'])}"
+            )
+            baseline_text = (
+                f"chance 10%; classifier on real held-out digits {real_accuracy:.1%}; "
+                f"FID of the real training digits {train_fid:.2f}"
             )
         elif family == "infogan":
-            rows.append(
-                f"| `infogan` | nearest-generation error {mean_std(results['nearest_error'], True)}; "
-                f"I(code; label) {mean_std(results['mutual_information'])} nats; digits covered by the 10 "
-                f"codes {mean_std(results['digits_covered'])} | untrained model: error "
-                f"{mean_std(results['untrained_nearest_error'], True)}, I "
-                f"{mean_std(results['untrained_mutual_information'])} nats (max 2.30) | {time_text} |"
+            measured_text = (
+                f"nearest-generation error {mean_std(results['nearest_error'], True)}; I(code; label) "
+                f"{mean_std(results['mutual_information'])} nats; digits covered by the 10 codes "
+                f"{mean_std(results['digits_covered'])}"
+            )
+            baseline_text = (
+                f"untrained model: error {mean_std(results['untrained_nearest_error'], True)}, I "
+                f"{mean_std(results['untrained_mutual_information'])} nats (max log 10 = 2.30)"
             )
         else:
-            rows.append(
-                f"| `bigan` | probe accuracy on E(x) {mean_std(results['probe'], True)} | the same probe on a "
-                f"randomly initialized encoder {mean_std(results['random_probe'], True)} | {time_text} |"
+            measured_text = f"probe accuracy on E(x) {mean_std(results['probe'], True)}"
+            baseline_text = (
+                f"the same probe on a randomly initialized encoder {mean_std(results['random_probe'], True)}"
             )
+        record = {
+            "row": f"| `{family}` | {measured_text} | {baseline_text} | {', '.join(map(str, args.seeds))} | "
+            f"{args.epochs} | {np.mean(seconds):.0f} s |",
+            "grid": str(picture.relative_to(out)),
+            "command": command,
+            "machine": machine,
+            "results": results,
+        }
+        write_text(out / "conditional" / f"{family}.json", json.dumps(record, indent=2))
+    write_text(out / "conditional.md", report(out))
+    print((out / "conditional.md").read_text())
 
-    command = "python bench/conditional.py " + shlex.join(sys.argv[1:])
-    text = "\n".join(
+
+def report(out: pathlib.Path) -> str:
+    """conditional.md from every family's stored result (families may be run apart)."""
+    records = {}
+    for family in FAMILIES:
+        path = out / "conditional" / f"{family}.json"
+        if path.exists():
+            records[family] = json.loads(path.read_text())
+    runs = sorted({(record["command"], record["machine"]) for record in records.values()})
+    return "\n".join(
         [
             "# Conditional and representation families on digits",
             "",
             __doc__.split("\n\n", 1)[1].rsplit("\n\n", 1)[0],
             "",
-            f"Machine: {machine}",
-            "",
             (
-                f"Command: `{command}` (seeds {', '.join(map(str, args.seeds))}; {args.epochs} epochs of the "
-                "`<family>_digits` recipe per seed; digits 16x16, 1,437 training / 360 held-out images)."
+                "Each row trains the `<family>_digits` recipe (digits at 16x16; 1,437 training, 360 held-out images)"
+                " for the given epochs per seed; the baselines are measured in the same run."
             ),
             "",
-            "| family | measured (mean ± std over seeds) | baseline in the same run | training time per seed |",
-            "|---|---|---|---|",
-            *rows,
+            "| family | measured (mean ± std over seeds) | baseline | seeds | epochs | training time per seed |",
+            "|---|---|---|---|---|---|",
+            *(record["row"] for record in records.values()),
             "",
-            "Grids (first seed):",
-            *notes,
+            "Grids (first seed): "
+            + ", ".join(f"[{family}]({record['grid']})" for family, record in records.items())
+            + ". cgan / acgan: one row per requested label; infogan: one row per value of the categorical code,"
+            " the first continuous code swept from -1 to 1 along each row; bigan: rows of real held-out digits,"
+            " each followed by its reconstructions G(E(x)).",
+            "",
+            "Runs:",
+            *(f"- `{command}` on {machine}" for command, machine in runs),
             "",
         ]
     )
-    write_text(out / "conditional.md", text)
-    print(text)
 
 
 if __name__ == "__main__":
