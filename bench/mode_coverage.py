@@ -59,8 +59,11 @@ def vector_families() -> tuple[list[str], dict[str, str]]:
     """Registered families that can generate 2-D points, and why the others cannot."""
     usable, skipped = [], {}
     for name in zoo.list_models():
-        kinds = getattr(zoo.family_info(name).cls, "data_kinds", ("images", "vectors"))
-        if "vectors" in kinds:
+        family = zoo.family_info(name).cls
+        kinds = getattr(family, "data_kinds", ("images", "vectors"))
+        if getattr(family, "condition_input", None) is not None:
+            skipped[name] = f"fits on (samples, {family.condition_input}) batches; the mixtures have none"
+        elif "vectors" in kinds:
             usable.append(name)
         else:
             skipped[name] = f"generates {' and '.join(kinds)} only"
@@ -174,8 +177,17 @@ def critic_steps(families: list[str]) -> str:
     return f" (critic steps per generator step: {', '.join(several)})" if several else ""
 
 
-def write_markdown(path: pathlib.Path, runs: list[Run], args, command: str, families, skipped, datasets,
-                   failed: dict[str, str], total_seconds: float) -> None:
+def write_markdown(
+    path: pathlib.Path,
+    runs: list[Run],
+    args,
+    command: str,
+    families,
+    skipped,
+    datasets,
+    failed: dict[str, str],
+    total_seconds: float,
+) -> None:
     per_run = ["| dataset | family | seed | modes | HQ (%) | seconds | plot |", "|---|---|---:|---:|---:|---:|---|"]
     per_run += [
         f"| {r.dataset} | {r.family} | {r.seed} | {r.modes}/{r.num_modes} | {r.high_quality:.1f} | "
@@ -187,21 +199,25 @@ def write_markdown(path: pathlib.Path, runs: list[Run], args, command: str, fami
         [
             "# Mode coverage on the 2-D mixtures",
             "",
-            ("The protocol of VEEGAN (Srivastava et al. 2017) and PacGAN (Lin et al. 2018): 2,500 generated "
-            "points, each assigned to its nearest mode; a point is high quality (HQ) within 3 standard "
-            "deviations of it, a mode is captured when it has at least one HQ point. `ring8`: 8 Gaussians "
-            "on the unit circle, std 0.01; `grid25`: 25 Gaussians on {-4, -2, 0, 2, 4}², std 0.05."),
+            (
+                "The protocol of VEEGAN (Srivastava et al. 2017) and PacGAN (Lin et al. 2018): 2,500 generated "
+                "points, each assigned to its nearest mode; a point is high quality (HQ) within 3 standard "
+                "deviations of it, a mode is captured when it has at least one HQ point. `ring8`: 8 Gaussians "
+                "on the unit circle, std 0.01; `grid25`: 25 Gaussians on {-4, -2, 0, 2, 4}², std 0.05."
+            ),
             "",
             f"Machine: {describe_machine()}.",
             "",
             f"Command: `{command}` — total {total_seconds / 60:.1f} min.",
             "",
-            (f"Budget, the same for every family: MLP generator and discriminator, {args.hidden_layers} hidden "
-            f"layers of {args.width} units, latent_dim {args.latent_dim}, batch {args.batch_size}, "
-            f"{args.steps:,} generator steps per run{critic_steps(families)}, "
-            f"seeds {', '.join(map(str, range(args.seeds)))}, "
-            f"{args.num_samples:,} training points per dataset. Every family uses its paper's default "
-            "optimizer and learning rate (`compile()` with no arguments), with no tuning for this task."),
+            (
+                f"Budget, the same for every family: MLP generator and discriminator, {args.hidden_layers} hidden "
+                f"layers of {args.width} units, latent_dim {args.latent_dim}, batch {args.batch_size}, "
+                f"{args.steps:,} generator steps per run{critic_steps(families)}, "
+                f"seeds {', '.join(map(str, range(args.seeds)))}, "
+                f"{args.num_samples:,} training points per dataset. Every family uses its paper's default "
+                "optimizer and learning rate (`compile()` with no arguments), with no tuning for this task."
+            ),
             "",
             "## Results (mean ± std over seeds)",
             "",
@@ -209,13 +225,17 @@ def write_markdown(path: pathlib.Path, runs: list[Run], args, command: str, fami
             "",
             "## Against the published grid25 numbers",
             "",
-            ("Measured here, counting a family as beating a published method only when its mean is higher on "
-            "both modes and HQ:"),
+            (
+                "Measured here, counting a family as beating a published method only when its mean is higher on "
+                "both modes and HQ:"
+            ),
             "",
             *(verdict(runs, families) or ["- grid25 was not run."]),
             "",
-            ("The published numbers come from the papers' own networks and training schedules, not from this "
-            "budget. A point counts as HQ only within 3 std of a centre (0.15 on grid25, 0.03 on ring8)."),
+            (
+                "The published numbers come from the papers' own networks and training schedules, not from this "
+                "budget. A point counts as HQ only within 3 std of a centre (0.15 on grid25, 0.03 on ring8)."
+            ),
             "",
             *(["## Not run", "", *not_run, ""] if not_run else []),
             "## Every run",

@@ -114,7 +114,10 @@ def run_recipe(
         keras.callbacks.BackupAndRestore(str(directory / "backup")),
         keras.callbacks.CSVLogger(str(files["history"]), append=True),
         LossPlot(files["loss_plot"], csv_path=files["history"]),
-        SampleGrid(files["samples"]),
+        # A generator with a continuous code (InfoGAN) shows it swept along each row.
+        SampleGrid(
+            files["samples"], sweep=next((item.name for item in model.generator_inputs.of_kind("continuous")), None)
+        ),
         keras.callbacks.TensorBoard(str(directory / "logs"), write_graph=False),
     ]
     start = time.perf_counter()

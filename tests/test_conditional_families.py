@@ -77,15 +77,16 @@ def test_projection_discriminator_scores_depend_on_the_label():
 
 
 def test_the_mutual_information_term_falls_on_digits():
-    """InfoGAN on 8x8 digits, 220 steps: Q learns to read the codes back from G's samples."""
+    """InfoGAN on 8x8 digits, 360 steps: Q learns to read the codes back from G's samples."""
     images, _ = digits_arrays(8, "train")
     keras.utils.set_random_seed(0)
     model = zoo.create("infogan", data_shape=IMAGE_SHAPE, latent_dim=8, width=32, architecture="mlp")
-    model.compile()
-    history = model.fit(images, batch_size=64, epochs=10, verbose=0).history["information_penalty"]
-    # Untrained: the cross-entropy of 10 equally likely categories (log 10) plus the
-    # Gaussian term of two U[-1, 1] codes (about 2 x 1.09).
-    assert history[0] > 3.0
+    # A higher rate than the paper's 2e-4 so that a few hundred steps show the trend.
+    model.compile(g_learning_rate=1e-3, d_learning_rate=1e-3)
+    history = model.fit(images, batch_size=32, epochs=8, verbose=0).history["information_penalty"]
+    # Untrained: the cross-entropy of 10 equally likely categories (log 10 = 2.30)
+    # plus the Gaussian term of two U[-1, 1] codes (about 2 x 1.09).
+    assert history[0] > 4.0
     assert history[-1] < history[0] - 1.0, history
 
 
