@@ -59,8 +59,11 @@ def vector_families() -> tuple[list[str], dict[str, str]]:
     """Registered families that can generate 2-D points, and why the others cannot."""
     usable, skipped = [], {}
     for name in zoo.list_models():
-        kinds = getattr(zoo.family_info(name).cls, "data_kinds", ("images", "vectors"))
-        if "vectors" in kinds:
+        family = zoo.family_info(name).cls
+        kinds = getattr(family, "data_kinds", ("images", "vectors"))
+        if getattr(family, "condition_input", None) is not None:
+            skipped[name] = f"fits on (samples, {family.condition_input}) batches; the mixtures have none"
+        elif "vectors" in kinds:
             usable.append(name)
         else:
             skipped[name] = f"generates {' and '.join(kinds)} only"

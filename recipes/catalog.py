@@ -103,3 +103,59 @@ register_recipe(
         description="CycleGAN gray digits <-> digits on random colours, 16x16 RGB, identity loss, LR decay.",
     )
 )
+
+# === Conditional and representation families (digits at 16x16, a few minutes on a CPU) ===
+
+register_recipe(
+    Recipe(
+        name="cgan_digits",
+        family="cgan",
+        data="digits",
+        image_size=16,
+        epochs=40,
+        batch_size=32,
+        model={"latent_dim": 32, "width": 32},
+        description="Conditional GAN on digits at 16x16: ask for a digit with --label.",
+    )
+)
+
+register_recipe(
+    Recipe(
+        name="acgan_digits",
+        family="acgan",
+        data="digits",
+        image_size=16,
+        epochs=40,
+        batch_size=32,
+        model={"latent_dim": 32, "width": 32},
+        description="ACGAN on digits at 16x16: D also classifies; ask for a digit with --label.",
+    )
+)
+
+register_recipe(
+    Recipe(
+        name="infogan_digits",
+        family="infogan",
+        data="digits",
+        image_size=16,
+        epochs=40,
+        batch_size=32,
+        model={"latent_dim": 32, "width": 32},
+        # The paper's MNIST rates (Chen et al. 2016, appendix C.1): G and Q learn faster than D.
+        compile={"g_learning_rate": 1e-3, "d_learning_rate": 2e-4},
+        description="InfoGAN on digits at 16x16, no labels: a 10-way category and 2 continuous codes.",
+    )
+)
+
+register_recipe(
+    Recipe(
+        name="bigan_digits",
+        family="bigan",
+        data="digits",
+        image_size=16,
+        epochs=40,
+        batch_size=32,
+        model={"latent_dim": 32, "width": 32},
+        description="BiGAN on digits at 16x16: an encoder E(x) learned with the generator; exports encoder.onnx.",
+    )
+)

@@ -92,11 +92,14 @@ def build_dataset(recipe: Recipe, seed: int = 0):
         raise ValueError(
             f"The {recipe.family!r} family learns one dataset; data_b={recipe.data_b!r} is for two-domain families."
         )
+    # A family fit on (samples, labels) batches gets the dataset's labels.
+    labels = zoo.family_info(recipe.family).cls.condition_input == "label"
     return load_dataset(
         recipe.data,
         batch_size=recipe.batch_size,
         image_size=recipe.image_size,
         channels=recipe.channels,
+        labels=labels,
         seed=seed,
         num_samples=recipe.num_samples,
     )
@@ -150,7 +153,9 @@ def run_recipe(
         x_a, x_b = (np.asarray(batch[:8]) for batch in next(iter(dataset)))
         grid = TranslationGrid(files["samples"], x_a, x_b)
     else:
-        grid = SampleGrid(files["samples"])  # CoGAN's pairs side by side
+        # CoGAN's pairs side by side; a continuous code (InfoGAN) swept along each row.
+        sweep = next((item.name for item in model.generator_inputs.of_kind("continuous")), None)
+        grid = SampleGrid(files["samples"], sweep=sweep)
     recipe_callbacks = [keras.callbacks.BackupAndRestore(str(directory / "backup"))]
     if "linear_decay" in recipe.callbacks:
         recipe_callbacks.append(LinearDecay(recipe.epochs))

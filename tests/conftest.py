@@ -77,6 +77,10 @@ def max_output_difference(first, second) -> float:
     return max(differences)
 
 
+#: The name the conditional families' tests use.
+training_data = random_batch
+
+
 def families_supporting(kind: str) -> list[str]:
     """Registered families whose `data_kinds` include "images" or "vectors"."""
     return [name for name in zoo.list_models() if kind in zoo.family_info(name).cls.data_kinds]

@@ -132,3 +132,30 @@ def test_bad_arguments_are_clear_errors(kwargs, message):
 def test_two_dimensional_mixtures_by_name(name):
     batch = first_batch(load_dataset(name, batch_size=64, num_samples=256))
     assert batch.shape == (64, 2) and batch.dtype == tf.float32
+
+
+# === Labels for conditional families ===
+
+
+def test_image_folder_with_a_sub_folder_per_class_gives_labels(tmp_path):
+    write_images(tmp_path / "cats", 5, mode="L")
+    write_images(tmp_path / "dogs", 3, mode="L")
+    batches = list(load_dataset(str(tmp_path), batch_size=8, image_size=8, labels=True, shuffle=False))
+    images, labels = batches[0]
+    assert images.shape == (8, 8, 8, 1) and labels.dtype == tf.int32
+    # Sub-folders numbered in sorted order: five cats (0), three dogs (1).
+    assert sorted(labels.numpy().tolist()) == [0] * 5 + [1] * 3
+
+
+@pytest.mark.parametrize("layout, message", [("loose", "lies directly in it"), ("one", "1 class folder")])
+def test_image_folder_that_cannot_give_labels_is_a_clear_error(tmp_path, layout, message):
+    write_images(tmp_path / "cats", 3)
+    if layout == "loose":
+        write_images(tmp_path, 1)
+    with pytest.raises(ValueError, match=f"cannot give labels: it needs one sub-folder of images per class.*{message}"):
+        load_dataset(str(tmp_path), labels=True)
+
+
+def test_tfds_dataset_without_a_label_feature_cannot_give_labels():
+    with tfds.testing.mock_data(num_examples=4), pytest.raises(ValueError, match="'celeb_a' has no 'label'"):
+        load_dataset("celeb_a", image_size=16, labels=True)

@@ -59,19 +59,9 @@ def trained_tiny(name: str, data_shape: tuple[int, ...], **compile_kwargs) -> zo
     return model
 
 
-def feeds_for(generator: keras.Model, batch_size: int, seed: int) -> dict[str, np.ndarray]:
-    """Inputs by name: z from N(0, I), labels one-hot, anything else in [-1, 1]."""
-    rng = np.random.default_rng(seed)
-    feeds = {}
-    for tensor in generator.inputs:
-        shape = (batch_size, *tensor.shape[1:])
-        if tensor.name == "label":
-            feeds["label"] = np.eye(shape[1], dtype="float32")[rng.integers(0, shape[1], batch_size)]
-        elif tensor.name == "z":
-            feeds["z"] = rng.standard_normal(shape).astype("float32")
-        else:
-            feeds[tensor.name] = rng.uniform(-1.0, 1.0, shape).astype("float32")
-    return feeds
+def feeds_for(model: zoo.GAN, batch_size: int, seed: int) -> dict[str, np.ndarray]:
+    """Inputs by name, drawn as the model declares them (z, class ids, codes)."""
+    return model.generator_inputs.example(batch_size, seed)
 
 
 def keras_outputs(generator: keras.Model, feeds: dict[str, np.ndarray], names=None) -> np.ndarray | dict:
@@ -121,7 +111,7 @@ def test_onnx_matches_keras_at_any_batch_size(exported):
     session = ort.InferenceSession(str(exported.onnx), providers=["CPUExecutionProvider"])
     onnx_generator = export.OnnxGenerator(exported.onnx)
     for batch_size in BATCH_SIZES:
-        feeds = feeds_for(generator, batch_size, seed=batch_size)
+        feeds = feeds_for(exported.model, batch_size, seed=batch_size)
         expected = keras_outputs(generator, feeds, names)
         assert max_output_difference(dict(zip(names, session.run(names, feeds))), expected) <= TOLERANCE
         if first.inputs.drawable:
@@ -139,7 +129,7 @@ def test_savedmodel_matches_keras_at_any_batch_size(exported):
     output_names = [output["name"] for output in export.read_metadata(exported.savedmodel)["outputs"]]
     assert output_names == names
     for batch_size in BATCH_SIZES:
-        feeds = feeds_for(generator, batch_size, seed=batch_size)
+        feeds = feeds_for(exported.model, batch_size, seed=batch_size)
         outputs = signature(**{key: tf.constant(value) for key, value in feeds.items()})
         assert sorted(outputs) == sorted(names)
         actual = {name: value.numpy() for name, value in outputs.items()}
@@ -181,11 +171,11 @@ def test_metadata_describes_the_model(exported):
 
 
 def test_batch_dimension_is_dynamic_and_named(exported):
+    network = exported.model.exports()[0].network
     graph = onnx.load(str(exported.onnx)).graph
     for value in (*graph.input, *graph.output):
         batch = value.type.tensor_type.shape.dim[0]
         assert batch.dim_param == "batch" and not batch.HasField("dim_value")
-    network = exported.model.exports()[0].network
     assert [value.name for value in graph.input] == [tensor.name for tensor in network.inputs]
     signature = tf.saved_model.load(str(exported.savedmodel)).signatures["serving_default"]
     assert all(spec.shape[0] is None for spec in signature.structured_input_signature[1].values())
@@ -197,8 +187,7 @@ def test_artifacts_draw_no_noise_of_their_own(exported):
     graph = onnx.load(str(exported.onnx)).graph
     assert not [node.op_type for node in graph.node if node.op_type.startswith("Random")]
     signature = tf.saved_model.load(str(exported.savedmodel)).signatures["serving_default"]
-    network = exported.model.exports()[0].network
-    feeds = {key: tf.constant(value) for key, value in feeds_for(network, 3, seed=0).items()}
+    feeds = {key: tf.constant(value) for key, value in feeds_for(exported.model, 3, seed=0).items()}
     first, second = signature(**feeds), signature(**feeds)
     assert all(np.array_equal(first[key].numpy(), second[key].numpy()) for key in first)
 
@@ -215,8 +204,9 @@ def test_onnx_generator_gives_the_samples_keras_gives(exported):
         return
     assert np.array_equal(generator.sample_noise(5, seed=3), model.sample_noise(5, seed=3))
     assert generator.sample_noise(5, seed=3).dtype == np.float32
-    z = model.sample_noise(5, seed=3)
-    assert max_output_difference(generator.generate(5, seed=3), generator.generate(z=z)) == 0.0
+    drawn = model.sample_inputs(5, seed=3)
+    assert np.array_equal(drawn["z"], model.sample_noise(5, seed=3))
+    assert max_output_difference(generator.generate(5, seed=3), generator.generate(**drawn)) == 0.0
     assert max_output_difference(generator.generate(5, seed=3), model.sample(5, seed=3)) <= TOLERANCE
     assert max_output_difference(generator.generate(5, seed=3), generator.generate(5, seed=4)) > 0.0
 

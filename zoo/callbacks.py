@@ -25,6 +25,10 @@ class SampleGrid(keras.callbacks.Callback):
         every: write after epochs every, 2 * every, ...
         fixed_inputs: inputs the spec cannot draw (a translator's images), or any
             input to hold fixed.
+        sweep: the name of a continuous input (InfoGAN's `code`) whose dimension
+            `sweep_index` goes from its low to its high value along each row, every
+            other input fixed: a picture of what that code controls.
+        sweep_index: which dimension of `sweep` is swept.
     """
 
     def __init__(
@@ -34,6 +38,8 @@ class SampleGrid(keras.callbacks.Callback):
         seed: int = 0,
         every: int = 1,
         fixed_inputs: dict[str, np.ndarray] | None = None,
+        sweep: str | None = None,
+        sweep_index: int = 0,
     ):
         super().__init__()
         if every < 1:
@@ -43,11 +49,15 @@ class SampleGrid(keras.callbacks.Callback):
         self.seed = seed
         self.every = every
         self.fixed_inputs = dict(fixed_inputs or {})
+        self.sweep = sweep
+        self.sweep_index = sweep_index
         self._inputs = None
         self._columns = None
 
     def on_train_begin(self, logs=None):
-        self._inputs, self._columns = grid_inputs(self.model, self.num_samples, self.seed, **self.fixed_inputs)
+        self._inputs, self._columns = grid_inputs(
+            self.model, self.num_samples, self.seed, sweep=self.sweep, sweep_index=self.sweep_index, **self.fixed_inputs
+        )
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every:
@@ -62,14 +72,24 @@ class SampleGrid(keras.callbacks.Callback):
             save_samples(outputs, self.directory / f"epoch_{epoch + 1:03d}.npy")
 
 
-def grid_inputs(model, num_samples: int, seed: int = 0, **fixed) -> tuple[dict[str, np.ndarray], int | None]:
+def grid_inputs(
+    model, num_samples: int, seed: int = 0, *, sweep: str | None = None, sweep_index: int = 0, **fixed
+) -> tuple[dict[str, np.ndarray], int | None]:
     """`(inputs, columns)` for a picture of `model`'s samples: for a generator with a
     categorical input (and no fixed value for it), one row per category with the
-    same other inputs down each column; otherwise `num_samples` drawn inputs."""
+    same other inputs down each column; otherwise `num_samples` drawn inputs.
+
+    With `sweep` (a continuous input's name), dimension `sweep_index` of that input
+    runs from its low to its high value along each row (InfoGAN, Chen et al. 2016,
+    fig. 2), every other input held at one drawn value: rows are the categories (one
+    row without a categorical input), `num_samples // rows` columns.
+    """
     conditioning = [item.name for item in model.generator_inputs.of_kind("sample") if item.name in fixed]
     if conditioning:  # a translator: one sample per given image
         num_samples = len(fixed[conditioning[0]])
     categorical = [item for item in model.generator_inputs.of_kind("categorical") if item.name not in fixed]
+    if sweep is not None:
+        return _sweep_inputs(model, num_samples, seed, sweep, sweep_index, categorical[:1], fixed)
     if not categorical:
         return model.sample_inputs(num_samples, seed, **fixed), None
     rows = categorical[0]
@@ -132,6 +152,26 @@ def save_translation_grid(
         # Sample by sample: input, translation, reconstruction side by side.
         tiles.append(np.stack(as_rgb, axis=1).reshape(-1, *as_rgb[0].shape[1:]))
     return save_samples(np.concatenate(tiles), path, columns=3 * per_row)[0]
+
+
+def _sweep_inputs(model, num_samples, seed, sweep, sweep_index, categorical, fixed):
+    declared = model.generator_inputs
+    if sweep not in declared or declared[sweep].kind != "continuous":
+        codes = [item.name for item in declared.of_kind("continuous")] or "none"
+        raise ValueError(f"sweep must name a continuous input of this generator ({codes}), got {sweep!r}.")
+    code = declared[sweep]
+    if not 0 <= sweep_index < code.shape[0]:
+        raise ValueError(f"sweep_index must be in [0, {code.shape[0]}) for {sweep!r}, got {sweep_index}.")
+    rows = categorical[0].num_classes if categorical else 1
+    columns = max(2, num_samples // rows)
+    one = model.sample_inputs(1, seed, **{name: value for name, value in fixed.items() if name != sweep})
+    inputs = {name: np.repeat(values, rows * columns, axis=0) for name, values in one.items()}
+    values = np.linspace(code.low, code.high, columns, dtype="float32")
+    inputs[sweep] = inputs[sweep].copy()
+    inputs[sweep][:, sweep_index] = np.tile(values, rows)
+    if categorical:
+        inputs[categorical[0].name] = np.repeat(np.arange(rows, dtype="int32"), columns)
+    return inputs, columns
 
 
 def plot_history(history: dict[str, list[float]], path: str | pathlib.Path) -> pathlib.Path:

@@ -271,7 +271,7 @@ class GAN(keras.Model):
         fakes as `real` holds. Real and fake go through D in two calls, as in DCGAN,
         so that batch norm never mixes them."""
         fakes = self.generate_fakes(real, condition)
-        real_scores = self.discriminate(real, self.condition_inputs(condition))
+        real_scores = self.discriminate(real, self.real_inputs(real, condition))
         return real_scores, self.discriminate(fakes.samples, fakes.inputs), fakes
 
     def score_fakes(self, real, condition=None):
@@ -286,6 +286,11 @@ class GAN(keras.Model):
     def condition_inputs(self, condition) -> dict[str, Any]:
         """The generator inputs a batch's condition fixes (`{"label": labels}`)."""
         return {} if condition is None else {self.condition_input: condition}
+
+    def real_inputs(self, real, condition=None) -> dict[str, Any]:
+        """What D sees paired with real samples, in place of the inputs a fake was
+        generated from: the batch's condition (BiGAN adds the encoder's E(x))."""
+        return self.condition_inputs(condition)
 
     def sample_generator_inputs(self, batch_size, condition=None) -> dict[str, Any]:
         """One batch of generator inputs as tensors: drawn from the spec with the
@@ -406,7 +411,25 @@ class GAN(keras.Model):
                 f"The {self.family!r} family is conditional: fit it on (samples, {item.name}) batches "
                 f"({item.describe()})."
             )
+        if condition is not None:
+            item = self.generator_inputs[self.condition_input]
+            if item.kind == "categorical" and not condition.dtype.is_integer:
+                ids = f"integer class ids in [0, {item.num_classes})"
+                raise ValueError(f"{item.name} must hold {ids}, got dtype {condition.dtype.name}.")
         return real, condition
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """`keras.Model.fit`, with a conditional family's labels checked first: given
+        as an array, out-of-range or float labels raise a ValueError naming the input;
+        in a `tf.data.Dataset`, float labels do, and out-of-range ones fail the
+        pipeline with the same message (XLA would otherwise clamp them silently)."""
+        item = self.generator_inputs[self.condition_input] if self.condition_input else None
+        if item is not None and item.kind == "categorical":
+            if y is not None and not isinstance(y, tf.data.Dataset):
+                y = item.check(y)
+            elif isinstance(x, tf.data.Dataset):
+                x = _checked_label_dataset(x, item)
+        return super().fit(x, y, *args, **kwargs)
 
     def optimizer_step(self, optimizer, variables, loss_fn, role: str, real, condition) -> dict:
         """One gradient step on `loss_fn(real, condition)`; returns the logged values."""
@@ -534,3 +557,25 @@ def _merge_inputs(input_spec: spec.InputSpec, inputs: Any, named: dict[str, Any]
     if first in named:
         raise ValueError(f"{first} was given twice: positionally and as {first}=.")
     return {first: inputs, **named}
+
+
+def _checked_label_dataset(dataset: tf.data.Dataset, item: spec.GeneratorInput) -> tf.data.Dataset:
+    """`dataset` of `(samples, labels)` with the labels checked as `item` declares."""
+    element = dataset.element_spec
+    if not isinstance(element, tuple) or len(element) < 2:
+        return dataset  # no labels: `unpack_batch` names what is missing
+    dtype = element[1].dtype
+    if not dtype.is_integer:
+        raise ValueError(f"{item.name} must hold integer class ids in [0, {item.num_classes}), got dtype {dtype.name}.")
+    message = f"{item.name} must be class ids in [0, {item.num_classes})"
+
+    def check(samples, labels, *rest):
+        with tf.control_dependencies(
+            [
+                tf.debugging.assert_non_negative(labels, message=message),
+                tf.debugging.assert_less(labels, tf.cast(item.num_classes, labels.dtype), message=message),
+            ]
+        ):
+            return (samples, tf.identity(labels), *rest)
+
+    return dataset.map(check)

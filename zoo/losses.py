@@ -8,6 +8,7 @@ Notation: D(x) = sigmoid(logit) for the probabilistic games, D(x) = score otherw
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import tensorflow as tf
@@ -160,3 +161,50 @@ def began_k_update(k, real_loss, fake_loss, gamma: float = 0.5, lambda_k: float 
 def began_convergence(real_loss, fake_loss, gamma: float = 0.5):
     """BEGAN's convergence measure (section 3.4.1): M = L(x) + |γ · L(x) - L(G(z))|."""
     return real_loss + ops.abs(gamma * real_loss - fake_loss)
+
+
+def auxiliary_classifier_loss(class_logits, labels):
+    """ACGAN (Odena et al. 2017, eq. 2): the log-likelihood of the correct class,
+    L_C = E[log P(C = c | X)], as the cost both players minimize: its negation,
+    the categorical cross-entropy -E[log softmax(class_logits)_c] over the batch.
+
+    `labels` are integer class ids, shape [batch]; `class_logits` [batch, classes].
+    """
+    log_probabilities = ops.log_softmax(class_logits, axis=-1)
+    picked = ops.take_along_axis(log_probabilities, ops.expand_dims(ops.cast(labels, "int32"), -1), axis=-1)
+    return -ops.mean(picked)
+
+
+def categorical_information_penalty(codes, logits):
+    """InfoGAN (Chen et al. 2016, eq. 4), a categorical code c ~ Cat(K):
+    -E[log Q(c | G(z, c))], the cross-entropy of Q's logits against the sampled ids.
+
+    L_I(G, Q) = E[log Q(c | x)] + H(c) <= I(c; G(z, c)); H(c) = log K is a constant,
+    so minimizing this penalty maximizes the mutual-information lower bound.
+    """
+    return auxiliary_classifier_loss(logits, codes)
+
+
+def gaussian_information_penalty(codes, means, sigma: float = 1.0):
+    """InfoGAN (Chen et al. 2016, sec. 5), continuous codes with Q(c | x) a factored
+    Gaussian of fixed standard deviation σ (the authors' MNIST setting):
+    -E[log N(c; μ(x), σ²)] = E[Σ_j (c_j - μ_j)² / 2σ² + log σ + log(2π) / 2].
+
+    With σ fixed this is a regression of the codes, up to constants.
+    """
+    squared = ops.square((codes - means) / sigma) / 2.0
+    constant = math.log(sigma) + 0.5 * math.log(2.0 * math.pi)
+    return ops.mean(ops.sum(squared + constant, axis=-1))
+
+
+def mutual_information_penalty(
+    categorical_codes, categorical_logits, continuous_codes, continuous_means, sigma: float = 1.0
+):
+    """InfoGAN's -L_I without the constant entropy (TF-GAN's `mutual_information_penalty`):
+    the categorical penalty plus the Gaussian one; either pair may be None."""
+    penalty = 0.0
+    if categorical_codes is not None:
+        penalty = penalty + categorical_information_penalty(categorical_codes, categorical_logits)
+    if continuous_codes is not None:
+        penalty = penalty + gaussian_information_penalty(continuous_codes, continuous_means, sigma)
+    return penalty

@@ -66,7 +66,9 @@ def load_dataset(
             (16 for digits).
         channels: 1 or 3; `None` keeps the dataset's.
         split: dataset split (`"train"` by default; digits: train/test/all).
-        labels: yield `(images, labels)` (or `(audio, labels)`) instead of images.
+        labels: yield `(images, labels)` (integer class ids) instead of images: for
+            digits, a TensorFlow Datasets dataset with a `label` feature, or an image
+            folder with one sub-folder per class; `(audio, labels)` for audio.
         num_samples: points drawn for the 2-D mixtures; clips synthesized for drums.
         data_dir: where TensorFlow Datasets keeps its data.
         clip_length: audio samples per clip (cropped / padded); `None` is 16,384.
@@ -98,9 +100,9 @@ def load_dataset(
     elif name == "digits":
         dataset = digits_dataset(image_size, channels, split or "train")
     elif os.path.sep in name or os.path.isdir(name):
-        dataset = folder_dataset(name, image_size, channels, seed)
+        dataset = folder_dataset(name, image_size, channels, seed, labels)
     elif _is_tfds_name(name):
-        dataset = tfds_dataset(name, image_size, channels, split or "train", data_dir)
+        dataset = tfds_dataset(name, image_size, channels, split or "train", data_dir, labels)
     else:
         raise ValueError(
             f"Unknown dataset {name!r}. Known: {', '.join(BUNDLED)}; any TensorFlow Datasets image "

@@ -103,11 +103,13 @@ def tfds_dataset(
     channels: int | None = None,
     split: str = "train",
     data_dir: str | None = None,
+    labels: bool = False,
 ) -> tf.data.Dataset:
     """Unbatched `(image, label)` pairs of a TensorFlow Datasets image dataset.
 
-    The label is -1 where the dataset has none. Datasets are downloaded and
-    prepared by tfds on first use (or read from `data_dir`).
+    The label is -1 where the dataset has none; with `labels`, a dataset without a
+    `label` feature is an error. Datasets are downloaded and prepared by tfds on
+    first use (or read from `data_dir`).
     """
     import tensorflow_datasets as tfds
 
@@ -116,6 +118,11 @@ def tfds_dataset(
     if "image" not in features:
         raise ValueError(f"TensorFlow Datasets {name!r} has no 'image' feature: it is not an image dataset.")
     has_label = "label" in features
+    if labels and not has_label:
+        raise ValueError(
+            f"TensorFlow Datasets {name!r} has no 'label' feature (it has {', '.join(features)}): "
+            "it cannot give labels to a conditional family."
+        )
     builder.download_and_prepare()
     dataset = builder.as_dataset(split=split, shuffle_files=True)
 
@@ -137,8 +144,12 @@ def folder_dataset(
     image_size: int | None = None,
     channels: int | None = None,
     seed: int = 0,
+    labels: bool = False,
 ) -> tf.data.Dataset:
-    """Unbatched `(image, -1)` pairs from every image file below `folder`.
+    """Unbatched `(image, -1)` pairs from every image file below `folder`; with
+    `labels`, `(image, class id)` pairs from a folder holding one sub-folder per
+    class (ids in the sorted order of the sub-folder names, as Keras's
+    `image_dataset_from_directory` numbers them).
 
     Every file is checked with Pillow first, so that a broken file is reported
     by name before training starts instead of failing mid-epoch.
@@ -161,12 +172,22 @@ def folder_dataset(
                 first_size = first_size or image.size
         except (UnidentifiedImageError, OSError, SyntaxError) as error:
             raise ValueError(f"Unreadable image {path}: {error}") from error
+    if labels:
+        loose = [path for path in files if path.parent == folder]
+        classes = sorted({path.relative_to(folder).parts[0] for path in files if path.parent != folder})
+        if loose or len(classes) < 2:
+            found = f"{loose[0].name} lies directly in it" if loose else f"it has {len(classes)} class folder(s)"
+            raise ValueError(
+                f"Image folder {folder} cannot give labels: it needs one sub-folder of images per class "
+                f"(at least two), but {found}."
+            )
     if channels is None:
         channels = 1 if first_mode in ("1", "L", "I", "I;16", "F") else 3
     image_size = image_size or min(first_size)
     dataset = keras.utils.image_dataset_from_directory(
         folder,
-        labels=None,
+        labels="inferred" if labels else None,
+        label_mode="int",
         color_mode="grayscale" if channels == 1 else "rgb",
         image_size=(image_size, image_size),
         batch_size=None,
@@ -175,4 +196,6 @@ def folder_dataset(
         crop_to_aspect_ratio=True,
         verbose=False,
     )
+    if labels:
+        return dataset.map(lambda image, label: (image / 127.5 - 1.0, tf.cast(label, tf.int32)))
     return dataset.map(lambda image: (image / 127.5 - 1.0, tf.constant(-1, tf.int32)))
