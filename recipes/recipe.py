@@ -28,6 +28,7 @@ class Recipe:
         batch_size: global batch size.
         image_size: image side; `None` keeps the dataset's.
         channels: 1 or 3; `None` keeps the dataset's.
+        clip_length: audio samples per clip; `None` keeps the loader's (16,384).
         model: overrides for `zoo.create` (latent_dim, width, ...).
         compile: arguments of `GAN.compile` (learning rates, ttur, ...).
         description: one line for `gan-zoo list`.
@@ -40,6 +41,7 @@ class Recipe:
     batch_size: int = 64
     image_size: int | None = None
     channels: int | None = None
+    clip_length: int | None = None
     model: dict[str, Any] = dataclasses.field(default_factory=dict)
     compile: dict[str, Any] = dataclasses.field(default_factory=dict)
     num_samples: int = 50_000
@@ -67,6 +69,7 @@ def build_dataset(recipe: Recipe, seed: int = 0):
         channels=recipe.channels,
         seed=seed,
         num_samples=recipe.num_samples,
+        clip_length=recipe.clip_length,
     )
 
 
