@@ -44,6 +44,7 @@ def command_train(args: argparse.Namespace) -> None:
         batch_size=args.batch_size,
         image_size=args.image_size,
         channels=args.channels,
+        clip_length=args.clip_length,
     )
     out = pathlib.Path(args.out or pathlib.Path("runs") / recipe.name)
     print(f"Training {recipe.family} on {recipe.data} for {recipe.epochs} epochs into {out}/")
@@ -306,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=int, help="number of epochs (default: the recipe's)")
     train.add_argument("--batch-size", type=int, help="global batch size")
     train.add_argument("--image-size", type=int, help="image side in pixels")
+    train.add_argument("--clip-length", type=int, help="audio samples per clip (WaveGAN: 16 * 4**k)")
     train.add_argument("--channels", type=int, choices=(1, 3), help="1 (gray) or 3 (RGB)")
     train.add_argument("--out", help="run folder (default: runs/RECIPE); an interrupted run there resumes")
     train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

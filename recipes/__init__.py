@@ -34,6 +34,11 @@ def recipe_for(family: str, data: str = "digits") -> Recipe:
     named = _RECIPES.get(f"{family}_{data}")
     if named is not None:
         return named
+    if data == "digits" and "images" not in zoo.family_info(family).cls.data_kinds:
+        # A family that draws no images (WaveGAN) defaults to its own recipe.
+        own = [recipe for recipe in _RECIPES.values() if recipe.family == family]
+        if own:
+            return own[0]
     image_size = 16 if data == "digits" else None
     return Recipe(name=f"{family}_{data}", family=family, data=data, image_size=image_size)
 

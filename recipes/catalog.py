@@ -159,3 +159,49 @@ register_recipe(
         description="BiGAN on digits at 16x16: an encoder E(x) learned with the generator; exports encoder.onnx.",
     )
 )
+
+register_recipe(
+    Recipe(
+        name="sagan_digits",
+        family="sagan",
+        data="digits",
+        image_size=32,
+        # The dcgan_digits budget: self-attention on the 16x16 feature maps of both
+        # networks, spectral norm in both, hinge loss, TTUR (1e-4 / 4e-4).
+        epochs=30,
+        batch_size=32,
+        model={"latent_dim": 64, "width": 64, "attention_resolution": 16},
+        description="SAGAN on digits at 32x32: self-attention at 16x16 in G and D, spectral norm, hinge, TTUR.",
+    )
+)
+
+register_recipe(
+    Recipe(
+        name="began_digits",
+        family="began",
+        data="digits",
+        image_size=32,
+        epochs=30,
+        batch_size=32,
+        model={"latent_dim": 64, "width": 64, "embedding_dim": 64, "gamma": 0.5, "lambda_k": 0.001},
+        description="BEGAN on digits at 32x32: autoencoder discriminator, k_t and M in history.csv.",
+    )
+)
+
+register_recipe(
+    Recipe(
+        name="wavegan_drums",
+        family="wavegan",
+        data="drums",
+        # 1,024 samples (the 64 ms attack of a hit at 16 kHz, three stride-4 layers)
+        # instead of the paper's 16,384, and d = 16 instead of 64, to train on a CPU;
+        # the drums classifier still tells the instruments apart at this length
+        # (real-vs-real audio-IS 2.96, docs/architecture_families.md).
+        clip_length=1024,
+        epochs=30,
+        batch_size=32,
+        num_samples=1024,
+        model={"latent_dim": 100, "width": 16},
+        description="WaveGAN on synthetic drums (kick, snare, hi-hat), 1,024-sample clips at 16 kHz: WAV samples.",
+    )
+)

@@ -35,6 +35,7 @@ class Recipe:
             pair `(channels_a, channels_b)`.
         callbacks: extra callbacks by name: "linear_decay" (CycleGAN's schedule,
             `zoo.callbacks.LinearDecay` over `epochs`).
+        clip_length: audio samples per clip; `None` keeps the loader's (16,384).
         model: overrides for `zoo.create` (latent_dim, width, ...).
         compile: arguments of `GAN.compile` (learning rates, ttur, ...).
         description: one line for `gan-zoo list`.
@@ -49,6 +50,7 @@ class Recipe:
     image_size: int | None = None
     channels: int | tuple[int, int] | None = None
     callbacks: tuple[str, ...] = ()
+    clip_length: int | None = None
     model: dict[str, Any] = dataclasses.field(default_factory=dict)
     compile: dict[str, Any] = dataclasses.field(default_factory=dict)
     num_samples: int = 50_000
@@ -102,6 +104,7 @@ def build_dataset(recipe: Recipe, seed: int = 0):
         labels=labels,
         seed=seed,
         num_samples=recipe.num_samples,
+        clip_length=recipe.clip_length,
     )
 
 

@@ -22,7 +22,11 @@ import zoo  # noqa: E402
 #: Hyperparameters that make any family tiny.
 TINY = {"latent_dim": 4, "width": 8}
 IMAGE_SHAPE = (8, 8, 1)
+#: 16 * 4 samples: the shortest clip WaveGAN's stride-4 networks reach.
+AUDIO_SHAPE = (64, 1)
 VECTOR_SHAPE = (2,)
+#: The tiny sample shape of each data kind (`zoo.spec.DATA_KINDS`).
+TINY_SHAPES = {"images": IMAGE_SHAPE, "audio": AUDIO_SHAPE, "vectors": VECTOR_SHAPE}
 
 
 def tiny_model(name: str, data_shape: tuple[int, ...] = IMAGE_SHAPE, **overrides) -> zoo.GAN:
@@ -82,8 +86,14 @@ training_data = random_batch
 
 
 def families_supporting(kind: str) -> list[str]:
-    """Registered families whose `data_kinds` include "images" or "vectors"."""
+    """Registered families whose `data_kinds` include `kind` ("images", "audio", "vectors")."""
     return [name for name in zoo.list_models() if kind in zoo.family_info(name).cls.data_kinds]
+
+
+def case_id(case: tuple[str, tuple[int, ...]]) -> str:
+    """`"<family>-<data kind>"` for a `(family, shape)` test case."""
+    name, shape = case
+    return f"{name}-{zoo.spec.data_kind(shape)}"
 
 
 def weights_of(*networks: keras.Model) -> list[np.ndarray]:

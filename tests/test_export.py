@@ -21,8 +21,10 @@ import pytest
 import tensorflow as tf
 import tf2onnx
 from conftest import (
+    AUDIO_SHAPE,
     IMAGE_SHAPE,
     VECTOR_SHAPE,
+    case_id,
     example_inputs,
     families_supporting,
     max_output_difference,
@@ -39,15 +41,17 @@ from zoo import images
 TOLERANCE = 1e-4
 BATCH_SIZES = (1, 3, 7)
 
-# Every family on images; vectors for the 2014 GAN (and any family without images).
-CASES = [(name, IMAGE_SHAPE) for name in families_supporting("images")] + [
-    (name, VECTOR_SHAPE) for name in zoo.list_models() if name == "gan" or name not in families_supporting("images")
-]
-
-
-def case_id(case) -> str:
-    name, shape = case
-    return f"{name}-{'images' if len(shape) == 3 else 'vectors'}"
+# Every family on images, every audio family on audio; vectors for the 2014 GAN (and
+# any family of vectors that generates neither images nor audio).
+CASES = (
+    [(name, IMAGE_SHAPE) for name in families_supporting("images")]
+    + [(name, AUDIO_SHAPE) for name in families_supporting("audio")]
+    + [
+        (name, VECTOR_SHAPE)
+        for name in families_supporting("vectors")
+        if name == "gan" or name not in families_supporting("images") + families_supporting("audio")
+    ]
+)
 
 
 def trained_tiny(name: str, data_shape: tuple[int, ...], **compile_kwargs) -> zoo.GAN:
@@ -159,7 +163,7 @@ def test_metadata_describes_the_model(exported):
         {"name": name, "shape": [None, *values.shape[1:]], "dtype": "float32"} for name, values in outputs.items()
     ]
     if len(first.outputs) == 1 and first.inputs.drawable:
-        expected_name = "image" if len(model.data_shape) == 3 else "sample"
+        expected_name = zoo.spec.OUTPUT_NAMES[zoo.spec.data_kind(model.data_shape)]
         assert metadata["output"] == {"name": expected_name, "shape": [None, *model.data_shape], "dtype": "float32"}
     assert metadata["value_range"] == ([-1.0, 1.0] if model.output_activation == "tanh" else "unbounded")
     assert metadata["zoo_version"] == zoo.__version__

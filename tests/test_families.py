@@ -10,8 +10,8 @@ import keras
 import numpy as np
 import pytest
 from conftest import (
-    IMAGE_SHAPE,
-    VECTOR_SHAPE,
+    TINY_SHAPES,
+    case_id,
     example_inputs,
     families_supporting,
     max_output_difference,
@@ -23,14 +23,8 @@ from conftest import (
 
 import zoo
 
-CASES = [(name, IMAGE_SHAPE) for name in families_supporting("images")] + [
-    (name, VECTOR_SHAPE) for name in families_supporting("vectors")
-]
-
-
-def case_id(case) -> str:
-    name, shape = case
-    return f"{name}-{'images' if len(shape) == 3 else 'vectors'}"
+# Every family on every kind of data it generates, each at its tiny shape.
+CASES = [(name, shape) for kind, shape in TINY_SHAPES.items() for name in families_supporting(kind)]
 
 
 @pytest.fixture(scope="module", params=CASES, ids=[case_id(case) for case in CASES])

@@ -90,10 +90,15 @@ class GAN(keras.Model):
     #: A normalization, or one per architecture (`{"mlp": None, "dcgan": "batch"}`).
     default_d_normalization: str | None | dict[str, str | None] = "batch"
     spectral_norm = False
+    #: The network architectures the family can build (`build_generator` /
+    #: `build_discriminator`); a family with its own networks declares them here.
+    architectures: tuple[str, ...] = ARCHITECTURES
     #: What the family can generate (`zoo.spec.DATA_KINDS`).
     data_kinds: tuple[str, ...] = ("images", "vectors")
     #: Paper defaults of `compile()`: (optimizer class, learning rate, other arguments).
     default_optimizer: tuple[str, float, dict[str, Any]] = ("adam", 2e-4, {"beta_1": 0.5})
+    #: Whether `compile()` uses the TTUR learning rates unless told otherwise.
+    default_ttur = False
     #: Values averaged per epoch and shown by `fit`; `d_loss` and `g_loss` are the
     #: quantities the two optimizers minimize.
     loss_names: tuple[str, ...] = ("d_loss", "g_loss")
@@ -145,10 +150,10 @@ class GAN(keras.Model):
         self.latent_dim = None if latent_dim is None else _whole(latent_dim, "latent_dim")
         if architecture == "auto":
             architecture = self.default_architecture if self.data_kind == "images" else "mlp"
-        if architecture not in ARCHITECTURES:
-            raise ValueError(f"architecture must be one of {ARCHITECTURES} or 'auto', got {architecture!r}.")
+        if architecture not in self.architectures:
+            raise ValueError(f"architecture must be one of {self.architectures} or 'auto', got {architecture!r}.")
         self.architecture = architecture
-        self.width = _whole(width, "width") if width is not None else (64 if architecture == "dcgan" else 256)
+        self.width = _whole(width, "width") if width is not None else (256 if architecture == "mlp" else 64)
         self.hidden_layers = _whole(hidden_layers, "hidden_layers", minimum=0)
         self.d_steps = _whole(d_steps, "d_steps") if d_steps is not None else self.default_d_steps
         if latent_prior not in LATENT_PRIORS:
@@ -282,6 +287,11 @@ class GAN(keras.Model):
     def after_discriminator_step(self) -> None:
         """Called after every discriminator update (WGAN clips its weights here)."""
 
+    def after_train_step(self, logs: dict[str, Any]) -> dict[str, Any]:
+        """Called with the step's logged values after both updates; returns more
+        values to log (BEGAN updates its equilibrium term k_t here)."""
+        return {}
+
     # === Sampling while training ===
     def condition_inputs(self, condition) -> dict[str, Any]:
         """The generator inputs a batch's condition fixes (`{"label": labels}`)."""
@@ -328,7 +338,7 @@ class GAN(keras.Model):
         *,
         g_learning_rate: float | None = None,
         d_learning_rate: float | None = None,
-        ttur: bool = False,
+        ttur: bool | None = None,
         jit_compile: bool | str = "auto",
         **kwargs,
     ):
@@ -338,14 +348,18 @@ class GAN(keras.Model):
             g_optimizer, d_optimizer: optimizer instances, names (`"adam"`), or None.
             g_learning_rate, d_learning_rate: learning rates for default or named
                 optimizers; different rates give TTUR (Heusel et al. 2017).
-            ttur: use the TTUR pair (1e-4 for G, 4e-4 for D) where no rate is given.
+            ttur: use the TTUR pair (1e-4 for G, 4e-4 for D) where no rate and no
+                optimizer instance is given; `None` takes the family's default.
             jit_compile: XLA for the train step; `"auto"` turns it on except under a
                 distribution strategy (1.5x faster on CPU for DCGAN, see docs/).
             **kwargs: passed to `keras.Model.compile` (e.g. `steps_per_execution`).
         """
-        if ttur:
-            g_learning_rate = TTUR_LEARNING_RATES[0] if g_learning_rate is None else g_learning_rate
-            d_learning_rate = TTUR_LEARNING_RATES[1] if d_learning_rate is None else d_learning_rate
+        if self.default_ttur if ttur is None else ttur:
+            # An optimizer instance carries its own rate (a reloaded model's does).
+            if g_learning_rate is None and not isinstance(g_optimizer, keras.optimizers.Optimizer):
+                g_learning_rate = TTUR_LEARNING_RATES[0]
+            if d_learning_rate is None and not isinstance(d_optimizer, keras.optimizers.Optimizer):
+                d_learning_rate = TTUR_LEARNING_RATES[1]
         if g_optimizer is not None and g_optimizer is d_optimizer:
             raise ValueError("g_optimizer and d_optimizer must be two instances: each keeps its own state.")
         self.g_optimizer = self._make_optimizer(g_optimizer, g_learning_rate, "g")
@@ -454,6 +468,7 @@ class GAN(keras.Model):
         logs.update(
             self.optimizer_step(self.g_optimizer, self.generator_variables, self.generator_loss, "g", real, condition)
         )
+        logs.update(self.after_train_step(logs))
         for name, value in logs.items():
             self.trackers[name].update_state(ops.cast(value, "float32"))
         return {name: tracker.result() for name, tracker in self.trackers.items()}

@@ -17,6 +17,7 @@ import keras
 from keras import layers
 
 from zoo import spec as spec_lib
+from zoo.layers import PhaseShuffle, SelfAttention
 
 NORMALIZATIONS = ("batch", "layer", None)
 
@@ -42,6 +43,24 @@ def _dense(units: int, spectral_norm: bool, name: str, use_bias: bool = True) ->
 def _conv(filters: int, spectral_norm: bool, name: str, strides: int = 2) -> layers.Layer:
     layer = layers.Conv2D(filters, 4, strides=strides, padding="same", name=name)
     return layers.SpectralNormalization(layer, name=f"{name}_sn") if spectral_norm else layer
+
+
+def _spectral(layer: layers.Layer, spectral_norm: bool) -> layers.Layer:
+    return layers.SpectralNormalization(layer, name=f"{layer.name}_sn") if spectral_norm else layer
+
+
+def check_attention_resolution(attention_resolution: int | None, image_shape: tuple[int, ...]) -> None:
+    """The attention block sits on a feature map both DCGAN networks have: 4x4 up to
+    half the image side."""
+    if attention_resolution is None:
+        return
+    side = image_shape[0]
+    resolutions = [4 * 2**step for step in range(upsampling_steps(image_shape))]
+    if attention_resolution not in resolutions:
+        raise ValueError(
+            f"attention_resolution must be the side of one of the networks' feature maps for {side}x{side} "
+            f"images, {resolutions}, got {attention_resolution!r}."
+        )
 
 
 #: Width of the learned embedding of a categorical generator input (Mirza & Osindero 2014
@@ -139,24 +158,44 @@ def dcgan_generator(
     width: int = 64,
     output_activation: str | None = "tanh",
     name: str = "generator",
+    *,
+    normalization: str | None = "batch",
+    spectral_norm: bool = False,
+    attention_resolution: int | None = None,
 ) -> keras.Model:
     """Radford et al. 2015: project z (and the other declared inputs, concatenated)
     to 4x4, then stride-2 transposed convolutions with batch norm and ReLU, tanh on
     the output. Filters halve at each step, ending at `width` before the output layer.
+
+    Switches (StudioGAN's `apply_g_sn` / `apply_attn`): `spectral_norm` wraps every
+    layer in spectral normalization and `attention_resolution` inserts SAGAN's
+    self-attention after the feature map of that side (Zhang et al. 2019);
+    `normalization` replaces batch norm (`"layer"` or None).
     """
+    _check_normalization(normalization)
     steps = upsampling_steps(image_shape)
+    check_attention_resolution(attention_resolution, image_shape)
     inputs, x = input_layers(input_spec)
     filters = width * 2 ** (steps - 1)
-    x = layers.Dense(4 * 4 * filters, use_bias=False, name="project")(x)
-    x = layers.BatchNormalization(name="project_bn")(x)
-    x = layers.ReLU(name="project_relu")(x)
-    x = layers.Reshape((4, 4, filters), name="reshape")(x)
+
+    def normalize(x, prefix: str):
+        for layer in _normalization(normalization, name=f"{prefix}_bn"):
+            x = layer(x)
+        return layers.ReLU(name=f"{prefix}_relu")(x)
+
+    def attend(x, side: int):
+        if side != attention_resolution:
+            return x
+        return SelfAttention(spectral_norm=spectral_norm, name="self_attention")(x)
+
+    x = normalize(_spectral(layers.Dense(4 * 4 * filters, use_bias=False, name="project"), spectral_norm)(x), "project")
+    x = attend(layers.Reshape((4, 4, filters), name="reshape")(x), 4)
     for step in range(steps - 1):
         filters //= 2
-        x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False, name=f"up_{step}")(x)
-        x = layers.BatchNormalization(name=f"up_{step}_bn")(x)
-        x = layers.ReLU(name=f"up_{step}_relu")(x)
-    x = layers.Conv2DTranspose(image_shape[-1], 4, strides=2, padding="same", name="to_image")(x)
+        up = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False, name=f"up_{step}")
+        x = attend(normalize(_spectral(up, spectral_norm)(x), f"up_{step}"), 8 * 2**step)
+    to_image = layers.Conv2DTranspose(image_shape[-1], 4, strides=2, padding="same", name="to_image")
+    x = _spectral(to_image, spectral_norm)(x)
     image = layers.Activation(output_activation or "linear", name="image")(x)
     return keras.Model(inputs if len(inputs) > 1 else inputs[0], image, name=name)
 
@@ -168,12 +207,19 @@ def dcgan_discriminator(
     spectral_norm: bool = False,
     outputs: int = 1,
     name: str = "discriminator",
+    *,
+    attention_resolution: int | None = None,
 ) -> keras.Model:
     """Radford et al. 2015: stride-2 convolutions with LeakyReLU(0.2) down to 4x4,
-    normalization on every layer but the first, then one linear score.
+    normalization on every layer but the first, then one linear score (or
+    `outputs` of them: BEGAN's encoder gives its embedding).
+
+    `attention_resolution` inserts SAGAN's self-attention after the feature map of
+    that side (Zhang et al. 2019), spectrally normalized with the rest.
     """
     _check_normalization(normalization)
     steps = upsampling_steps(image_shape)
+    check_attention_resolution(attention_resolution, image_shape)
     image = keras.Input(tuple(image_shape), name="sample")
     x = image
     filters = width
@@ -183,7 +229,91 @@ def dcgan_discriminator(
             for layer in _normalization(normalization, name=f"down_{step}_norm"):
                 x = layer(x)
         x = layers.LeakyReLU(0.2, name=f"down_{step}_leaky_relu")(x)
+        if image_shape[0] // 2 ** (step + 1) == attention_resolution:
+            x = SelfAttention(spectral_norm=spectral_norm, name="self_attention")(x)
         filters *= 2
     x = layers.Flatten(name="flatten")(x)
     score = _dense(outputs, spectral_norm, name="score")(x)
     return keras.Model(image, score, name=name)
+
+
+# === WaveGAN (Donahue et al. 2019): 1-D, kernel 25, stride 4 ===
+
+#: WaveGAN's generator starts from 16 samples and multiplies the length by 4 per layer.
+WAVEGAN_BASE_LENGTH = 16
+WAVEGAN_STRIDE = 4
+WAVEGAN_KERNEL_SIZE = 25
+
+
+def wavegan_steps(audio_shape: tuple[int, ...]) -> int:
+    """How many stride-4 steps lead from 16 samples to the clip length; errors on others."""
+    if len(audio_shape) != 2:
+        raise ValueError(f"WaveGAN networks need an audio shape (length, channels), got {tuple(audio_shape)}.")
+    length = audio_shape[0]
+    steps, reached = 0, WAVEGAN_BASE_LENGTH
+    while reached < length:
+        steps, reached = steps + 1, reached * WAVEGAN_STRIDE
+    if reached != length or steps == 0:
+        reachable = ", ".join(str(WAVEGAN_BASE_LENGTH * WAVEGAN_STRIDE**k) for k in range(1, 6))
+        raise ValueError(
+            f"clip length {length} is not reachable with stride {WAVEGAN_STRIDE} from {WAVEGAN_BASE_LENGTH} "
+            f"samples: use 16 * 4**k samples ({reachable}, ...)."
+        )
+    return steps
+
+
+def wavegan_generator(
+    input_spec: spec_lib.InputSpec,
+    audio_shape: tuple[int, int],
+    width: int = 64,
+    output_activation: str | None = "tanh",
+    name: str = "generator",
+) -> keras.Model:
+    """Donahue et al. 2019 (table 2): project z to 16 samples of `width * 2**(k-1)`
+    channels, then k transposed 1-D convolutions (kernel 25, stride 4) with ReLU,
+    halving the channels, tanh on the output. No batch norm, as in the paper."""
+    steps = wavegan_steps(audio_shape)
+    inputs, x = input_layers(input_spec)
+    filters = width * 2 ** (steps - 1)
+    x = layers.Dense(WAVEGAN_BASE_LENGTH * filters, name="project")(x)
+    x = layers.Reshape((WAVEGAN_BASE_LENGTH, filters), name="reshape")(x)
+    x = layers.ReLU(name="project_relu")(x)
+    for step in range(steps - 1):
+        filters //= 2
+        x = layers.Conv1DTranspose(
+            filters, WAVEGAN_KERNEL_SIZE, strides=WAVEGAN_STRIDE, padding="same", name=f"up_{step}"
+        )(x)
+        x = layers.ReLU(name=f"up_{step}_relu")(x)
+    x = layers.Conv1DTranspose(
+        audio_shape[-1], WAVEGAN_KERNEL_SIZE, strides=WAVEGAN_STRIDE, padding="same", name="to_audio"
+    )(x)
+    audio = layers.Activation(output_activation or "linear", name="audio")(x)
+    return keras.Model(inputs if len(inputs) > 1 else inputs[0], audio, name=name)
+
+
+def wavegan_discriminator(
+    audio_shape: tuple[int, int],
+    width: int = 64,
+    phase_shuffle: int = 2,
+    normalization: str | None = None,
+    name: str = "discriminator",
+) -> keras.Model:
+    """Donahue et al. 2019 (table 3): k 1-D convolutions (kernel 25, stride 4) with
+    LeakyReLU(0.2), doubling the channels from `width`, phase shuffle by up to
+    `phase_shuffle` samples after each but the last, then one linear score."""
+    _check_normalization(normalization)
+    steps = wavegan_steps(audio_shape)
+    audio = keras.Input(tuple(audio_shape), name="sample")
+    x, filters = audio, width
+    for step in range(steps):
+        x = layers.Conv1D(filters, WAVEGAN_KERNEL_SIZE, strides=WAVEGAN_STRIDE, padding="same", name=f"down_{step}")(x)
+        if step > 0:
+            for layer in _normalization(normalization, name=f"down_{step}_norm"):
+                x = layer(x)
+        x = layers.LeakyReLU(0.2, name=f"down_{step}_leaky_relu")(x)
+        if step < steps - 1 and phase_shuffle:
+            x = PhaseShuffle(phase_shuffle, name=f"down_{step}_phase_shuffle")(x)
+        filters *= 2
+    x = layers.Flatten(name="flatten")(x)
+    score = layers.Dense(1, name="score")(x)
+    return keras.Model(audio, score, name=name)
