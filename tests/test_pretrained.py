@@ -462,3 +462,60 @@ def test_cli_list_pull_and_sample_a_preset(published, server, tmp_path, cache, m
 
     assert Image.open(grid).size[0] > 8
     assert main(["pull", NAME, "--offline", "-q"]) == 0
+
+
+def test_publish_a_mixture_preset_scores_its_modes(tmp_path):
+    tiny = {"epochs": 1, "num_samples": 512, "batch_size": 128, "model": {"latent_dim": 2, "width": 16}}
+    results = publish_all(["gan_grid25"], out=tmp_path / "presets", runs=tmp_path / "runs", overrides=tiny, verbose=0)
+    metadata = zoo.pretrained.read_metadata(tmp_path / "presets" / "gan_grid25")
+    assert metadata["metrics"]["num_modes"] == 25 and 0 <= metadata["metrics"]["modes"] <= 25
+    assert results["gan_grid25"]["modes"] == metadata["metrics"]["modes"]
+    model = zoo.pretrained.load(tmp_path / "presets" / "gan_grid25")
+    from zoo.metrics import mode_coverage_for
+
+    # The card's numbers are those of model.sample(2500, seed=0).
+    coverage = mode_coverage_for("grid25", model.sample(2500, seed=0))
+    assert coverage.modes_captured == metadata["metrics"]["modes"]
+    assert coverage.high_quality_fraction == pytest.approx(metadata["metrics"]["high_quality"])
+    registry = zoo.pretrained.load_registry(tmp_path / "registry.json")
+    assert registry.names() == ["gan_grid25"]
+
+
+# === The shipped presets ===
+
+SHIPPED = zoo.pretrained.list()
+CLASSIC_FAMILIES = {"gan", "dcgan", "lsgan", "wgan", "wgan_gp", "sngan"}
+
+
+def test_the_classic_families_each_ship_a_preset():
+    assert CLASSIC_FAMILIES <= {zoo.pretrained.info(name).family for name in SHIPPED}
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_preset_verifies_loads_and_reproduces_its_card(name, tmp_path, monkeypatch):
+    from recipes.publish import MAX_PRESET_BYTES, evaluate_model
+
+    monkeypatch.delenv(zoo.pretrained.BASE_URL_ENV, raising=False)
+    entry = zoo.pretrained.info(name)
+    for item in entry.files:
+        data = (zoo.pretrained.PRESETS_DIR / name / item.name).read_bytes()
+        assert (len(data), hashlib.sha256(data).hexdigest()) == (item.size, item.sha256), item.name
+    assert entry.size <= MAX_PRESET_BYTES
+
+    # The default registry resolves the shipped files with no network.
+    model = zoo.pretrained.load(name, cache=tmp_path, offline=False)
+    folder = tmp_path / name
+    metadata = zoo.pretrained.read_metadata(folder)
+    reference = metadata["reference_samples"]
+    samples = model.sample(reference["n"], seed=reference["seed"])
+    np.testing.assert_allclose(samples, np.load(folder / reference["file"]), atol=1e-4)
+    onnx = export.load_pretrained_onnx(name, cache=tmp_path, offline=True)
+    np.testing.assert_allclose(onnx.generate(reference["n"], seed=reference["seed"]), samples, atol=1e-4)
+
+    # Re-measuring gives the card's numbers: they were computed on these samples.
+    evaluation = metadata["evaluation"]
+    metrics, _, _ = evaluate_model(
+        model, metadata["dataset"], seed=evaluation["seed"], num_samples=evaluation["num_samples"]
+    )
+    assert metrics == pytest.approx(metadata["metrics"], rel=1e-3, abs=1e-4)
+    assert entry.metrics == metadata["metrics"]
