@@ -519,3 +519,18 @@ def test_shipped_preset_verifies_loads_and_reproduces_its_card(name, tmp_path, m
     )
     assert metrics == pytest.approx(metadata["metrics"], rel=1e-3, abs=1e-4)
     assert entry.metrics == metadata["metrics"]
+
+
+def test_hf_urls_go_through_keras_loading(monkeypatch):
+    import keras
+
+    calls = []
+
+    def fake_load_model(path, **kwargs):
+        calls.append((path, kwargs))
+        raise ImportError("To load models from the Hugging Face Hub, you must install the `huggingface_hub` package.")
+
+    monkeypatch.setattr(keras.saving, "load_model", fake_load_model)
+    with pytest.raises(zoo.pretrained.PresetError, match="needs the huggingface_hub package"):
+        zoo.pretrained.load("hf://someone/dcgan_digits")
+    assert calls == [("hf://someone/dcgan_digits", {"compile": False, "safe_mode": True})]
