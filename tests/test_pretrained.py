@@ -534,3 +534,9 @@ def test_hf_urls_go_through_keras_loading(monkeypatch):
     with pytest.raises(zoo.pretrained.PresetError, match="needs the huggingface_hub package"):
         zoo.pretrained.load("hf://someone/dcgan_digits")
     assert calls == [("hf://someone/dcgan_digits", {"compile": False, "safe_mode": True})]
+
+
+def test_a_preset_url_without_a_manifest_is_reported_and_nothing_kept(published, server, cache):
+    with pytest.raises(zoo.pretrained.PresetDownloadError, match=r"/404/dcgan_digits/manifest.json: .*404"):
+        zoo.pretrained.load(f"{server.url}/404/{NAME}")
+    assert [path for path in cache.rglob("*") if path.is_file()] == []

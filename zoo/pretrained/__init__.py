@@ -34,8 +34,10 @@ from zoo.pretrained.cache import (
     PresetNotCachedError,
     cache_dir,
     download,
+    downloader_for,
     fetch_preset,
     is_offline,
+    sha256_of,
 )
 from zoo.pretrained.preset import (
     CARD_FILE,
@@ -120,7 +122,7 @@ def fetch_url(
         _download_unverified(unverified, folder, retries, progressbar)
         manifest = read_manifest(folder)
     manifest_file = PresetFile(
-        MANIFEST_FILE, manifest_path.stat().st_size, _sha256(manifest_path), (base + MANIFEST_FILE,)
+        MANIFEST_FILE, manifest_path.stat().st_size, sha256_of(manifest_path), (base + MANIFEST_FILE,)
     )
     files = [manifest_file] + [
         PresetFile(file, int(entry["size"]), str(entry["sha256"]), (base + urllib.parse.quote(file),))
@@ -130,19 +132,14 @@ def fetch_url(
     return fetch_preset(preset, cache=root, offline=offline, retries=retries, progressbar=progressbar, use_mirror=False)
 
 
-def _sha256(path: pathlib.Path) -> str:
-    from zoo.pretrained.cache import sha256_of
-
-    return sha256_of(path)
-
-
 def _download_unverified(item: PresetFile, folder: pathlib.Path, retries: int, progressbar: bool | None) -> None:
     import pooch
 
-    from zoo.pretrained.cache import downloader_for
-
     folder.mkdir(parents=True, exist_ok=True)
     url = item.urls[0]
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel("WARNING")  # pooch would print the hash of an unverified file
     try:
         pooch.retrieve(
             url,
@@ -153,6 +150,8 @@ def _download_unverified(item: PresetFile, folder: pathlib.Path, retries: int, p
         )
     except Exception as error:  # noqa: BLE001  (reported with the URL)
         raise PresetDownloadError(f"Could not download {url}: {str(error).splitlines()[0]}") from None
+    finally:
+        logger.setLevel(level)
     try:
         json.loads((folder / item.name).read_text())
     except ValueError:
