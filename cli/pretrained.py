@@ -73,7 +73,13 @@ def sample_source(text: str) -> pathlib.Path | None:
         return zoo.pretrained.resolve(path) / zoo.pretrained.ONNX_FILE
     if path.exists() or os.sep in text or path.suffix in (".keras", ".onnx"):
         return None
-    return zoo.pretrained.fetch(text) / zoo.pretrained.ONNX_FILE
+    try:
+        return zoo.pretrained.fetch(text) / zoo.pretrained.ONNX_FILE
+    except zoo.pretrained.UnknownPresetError as error:
+        raise FileNotFoundError(
+            f"No model file, run folder or preset named {text!r}: expected a .keras or .onnx file, a run "
+            f"folder, or a preset name. {str(error).split(f'{text!r}.', 1)[-1].strip()}"
+        ) from None
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:

@@ -462,6 +462,11 @@ def test_cli_list_pull_and_sample_a_preset(published, server, tmp_path, cache, m
 
     assert Image.open(grid).size[0] > 8
     assert main(["pull", NAME, "--offline", "-q"]) == 0
+    capsys.readouterr()
+    assert main(["sample", "dcgan_digit", "-o", str(tmp_path / "other.png")]) == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and "Did you mean 'dcgan_digits'?" in error
+    assert not (tmp_path / "other.png").exists()
 
 
 def test_publish_a_mixture_preset_scores_its_modes(tmp_path):
