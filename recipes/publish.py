@@ -32,6 +32,8 @@ import zoo.pretrained
 from recipes import get_recipe
 from recipes.recipe import Recipe, run_recipe
 from zoo.data.mixtures import MIXTURES
+from zoo.samples import save_samples
+from zoo.spec import SAMPLER
 
 #: The digits evaluation protocol of docs/evaluation.md: as many samples as the
 #: digits training split, against the 360 held-out digits.
@@ -85,25 +87,6 @@ PRESET_RECIPES: dict[str, Recipe] = {
 # === Evaluation ===
 
 
-def generator_inputs(model: zoo.GAN) -> list[dict[str, Any]]:
-    """The generator's input spec as metadata (`InputSpec.get_config()`)."""
-    spec = getattr(model, "input_spec", None)
-    if spec is not None and hasattr(spec, "get_config"):
-        return spec.get_config()
-    from zoo import spec as spec_lib
-
-    return [spec_lib.noise(model.latent_dim, model.latent_prior).get_config()]
-
-
-def sampler_name(model: zoo.GAN) -> str:
-    spec = getattr(model, "input_spec", None)
-    if spec is not None and hasattr(spec, "sample"):
-        from zoo.spec import SAMPLER
-
-        return SAMPLER
-    return "numpy.random.default_rng"
-
-
 def evaluate_model(
     model: zoo.GAN, dataset: str, *, seed: int = 0, num_samples: int | None = None
 ) -> tuple[dict[str, float], dict[str, Any], np.ndarray]:
@@ -112,7 +95,7 @@ def evaluate_model(
     (`model.sample(n, seed)`)."""
     from zoo.metrics import evaluate, mode_coverage_for
 
-    kind = "images" if len(model.data_shape) == 3 else "vectors"
+    kind = model.data_kind
     if kind == "images" and dataset == "digits":
         from zoo.data.images import digits_arrays
 
@@ -219,8 +202,9 @@ def publish_run(
         "dataset": dataset,
         "data_shape": list(model.data_shape),
         "value_range": [-1.0, 1.0] if model.output_activation == "tanh" else "unbounded",
-        "generator_inputs": generator_inputs(model),
-        "sampler": sampler_name(model),
+        "generator_inputs": model.generator_inputs.get_config(),
+        "sampler": SAMPLER,
+        "exported_networks": [exported.name for exported in model.exports()],
         "reference_samples": {
             "file": REFERENCE_FILE,
             "call": f"model.sample({REFERENCE_SAMPLES}, seed={seed})",
@@ -236,11 +220,13 @@ def publish_run(
     }
     with tempfile.TemporaryDirectory() as scratch:
         scratch = pathlib.Path(scratch)
-        onnx_path = export.to_onnx(model, scratch / zoo.pretrained.ONNX_FILE, dataset=dataset)
+        # Every network the model exports (generator.onnx first), each checked against Keras.
+        written = export.export_model(model, scratch / "onnx", "onnx", dataset=dataset)
+        extra = {path.name: path for path in written}
         np.save(scratch / REFERENCE_FILE, samples[:REFERENCE_SAMPLES].astype("float32"), allow_pickle=False)
-        extra = {zoo.pretrained.ONNX_FILE: onnx_path, REFERENCE_FILE: scratch / REFERENCE_FILE}
-        if len(model.data_shape) == 3:
-            export.save_samples(samples[:64], scratch / GRID_FILE, export.read_metadata(onnx_path))
+        extra[REFERENCE_FILE] = scratch / REFERENCE_FILE
+        if model.data_kind == "images":
+            save_samples(samples[:64], scratch / GRID_FILE, export.read_metadata(written[0]))
         else:
             from zoo.metrics import scatter_plot
 

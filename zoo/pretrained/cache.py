@@ -30,7 +30,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pathlib
-import shutil
 import sys
 import urllib.parse
 import urllib.request
@@ -331,24 +330,3 @@ def fetch_preset(
     finally:
         lock.release()
     return folder
-
-
-def copy_tree_atomically(source: pathlib.Path, destination: pathlib.Path) -> pathlib.Path:
-    """Copy a folder next to `destination`, then rename it into place (a crash leaves
-    the old folder or the new one, never half of one)."""
-    destination = pathlib.Path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    staging = destination.parent / f".{destination.name}.partial-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    shutil.copytree(source, staging)
-    swap_into_place(staging, destination)
-    return destination
-
-
-def swap_into_place(staging: pathlib.Path, destination: pathlib.Path) -> None:
-    """Rename the finished folder `staging` to `destination`, replacing an old one."""
-    old = destination.parent / f".{destination.name}.old-{os.getpid()}"
-    if destination.exists():
-        os.replace(destination, old)
-    os.replace(staging, destination)
-    shutil.rmtree(old, ignore_errors=True)

@@ -17,11 +17,11 @@ import json
 import os
 import pathlib
 import shutil
-import tempfile
 from collections.abc import Mapping
 from typing import Any
 
-from zoo.pretrained.cache import sha256_of, swap_into_place
+from zoo.io import atomic_path, write_text
+from zoo.pretrained.cache import sha256_of
 from zoo.pretrained.registry import REGISTRY_FORMAT, PresetError
 
 CONFIG_FILE = "config.json"
@@ -43,9 +43,6 @@ def inference_copy(model):
     state (it would triple the weights file and is of no use for sampling)."""
     copy = type(model).from_config(model.get_config())
     copy.set_weights(model.get_weights())
-    for key in ("dataset",):
-        if hasattr(model, key):
-            setattr(copy, key, getattr(model, key))
     return copy
 
 
@@ -144,17 +141,17 @@ def write_preset(
     import keras
 
     directory = pathlib.Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = pathlib.Path(tempfile.mkdtemp(prefix=f".{directory.name}.partial-", dir=directory.parent))
-    try:
+    for name in extra_files or {}:
+        if pathlib.PurePosixPath(name).name != name or name in (CONFIG_FILE, WEIGHTS_FILE, METADATA_FILE):
+            raise PresetError(f"Extra preset file {name!r} must be a plain file name not used by the preset.")
+    with atomic_path(directory, directory=True) as staging:
+        staging.mkdir()
         copy = inference_copy(model)
         config = keras.saving.serialize_keras_object(copy)
         config.pop("compile_config", None)
         _write_json(staging / CONFIG_FILE, config)
         copy.save_weights(staging / WEIGHTS_FILE)
         for name, path in (extra_files or {}).items():
-            if pathlib.PurePosixPath(name).name != name or name in (CONFIG_FILE, WEIGHTS_FILE, METADATA_FILE):
-                raise PresetError(f"Extra preset file {name!r} must be a plain file name not used by the preset.")
             shutil.copyfile(path, staging / name)
         metadata = {
             **metadata,
@@ -166,10 +163,6 @@ def write_preset(
         # The card lists the files above; the manifest then covers the card too.
         (staging / CARD_FILE).write_text(model_card(metadata, build_manifest(staging)))
         _write_json(staging / MANIFEST_FILE, build_manifest(staging))
-        swap_into_place(staging, directory)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return directory
 
 
@@ -280,7 +273,5 @@ def write_registry(presets_dir: str | os.PathLike, registry_file: str | os.PathL
     if presets_dir.resolve() != registry_file.parent.resolve() / "presets":
         # Relative URLs resolve against `presets/` beside the registry; elsewhere, say where.
         data["base_url"] = presets_dir.resolve().as_uri() + "/"
-    staging = registry_file.with_name(f".{registry_file.name}.partial-{os.getpid()}")
-    _write_json(staging, data)
-    os.replace(staging, registry_file)
+    write_text(registry_file, json.dumps(data, indent=2, sort_keys=True) + "\n")
     return data
