@@ -17,12 +17,15 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
+import functools
 import json
 import pathlib
 import shutil
 import sys
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 from typing import Any
 
 import numpy as np
@@ -290,6 +293,56 @@ def publish_all(
     return results
 
 
+TABLE_START = "<!-- recipes.publish table start -->"
+TABLE_END = "<!-- recipes.publish table end -->"
+
+
+def _cell(metrics: dict[str, float], key: str, digits: int = 3) -> str:
+    return f"{metrics[key]:.{digits}g}" if key in metrics else ""
+
+
+def presets_table(registry: str | pathlib.Path | None = None) -> str:
+    """The presets of a registry as a markdown table: size, training and metrics."""
+    lines = [
+        TABLE_START,
+        "| preset | family | data | MB | epochs | train s | digits-FID | digits-IS | precision | recall | modes |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    registry = zoo.pretrained.load_registry(registry)
+    for name in registry.names():
+        entry = registry.get(name)
+        url = urllib.parse.urlparse(entry.file("metadata.json").urls[0])
+        folder = pathlib.Path(urllib.request.url2pathname(url.path)).parent
+        training = zoo.pretrained.read_metadata(folder).get("training", {}) if url.scheme == "file" else {}
+        metrics = entry.metrics
+        cell = functools.partial(_cell, metrics)
+        modes = ""
+        if "modes" in metrics:
+            modes = f"{metrics['modes']:.0f} / {metrics['num_modes']:.0f}, {metrics['high_quality']:.1%} HQ"
+        lines.append(
+            f"| `{name}` | {entry.family} | {entry.dataset} | {entry.size / 1e6:.2f} | {training.get('epochs', '')} "
+            f"| {training.get('train_seconds', '')} | {cell('digits_fid')} | {cell('digits_is')} "
+            f"| {cell('precision', 2)} | {cell('recall', 2)} | {modes} |"
+        )
+    lines.append(f"| real digits, train split (the floor) | | digits | | | | {_real_digits_row()} | |")
+    lines.append(TABLE_END)
+    return "\n".join(lines)
+
+
+def _real_digits_row() -> str:
+    """digits-FID / IS / precision / recall of the 1,437 real training digits at 16x16,
+    scored like a preset: what a perfect generator would reach."""
+    from zoo.data.images import digits_arrays
+    from zoo.metrics import evaluate
+
+    train, _ = digits_arrays(16, "train")
+    test, _ = digits_arrays(16, "test")
+    scores = evaluate.evaluate_images(train, test, ("fid", "is", "pr"), "digits")
+    return " | ".join(
+        f"{scores[key]:.{digits}g}" for key, digits in (("fid", 3), ("is", 3), ("precision", 2), ("recall", 2))
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m recipes.publish", description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*", help=f"presets to publish (default: all of {', '.join(PRESET_RECIPES)})")
@@ -300,7 +353,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--num-samples", type=int, help="evaluation samples (with --evaluate)")
     parser.add_argument("--evaluate", metavar="PRESET", help="only re-measure the metrics of a preset and print them")
+    parser.add_argument("--table", action="store_true", help="only print the presets of the registry as a table")
     args = parser.parse_args(argv)
+    if args.table:
+        print(presets_table(args.registry))
+        return 0
     if args.evaluate:
         model = zoo.pretrained.load(args.evaluate)
         metrics, evaluation, _ = evaluate_model(model, model.dataset, seed=args.seed, num_samples=args.num_samples)
