@@ -1,6 +1,7 @@
 """Cold and warm `gan-zoo pull` times, against the start-up of `import zoo` alone.
 
     python bench/pull.py --out docs/pretrained.md
+    python bench/pull.py --in-process --out docs/pretrained.md   # zoo.pretrained.fetch, vs copytree
 
 Every shipped preset is pulled by a fresh `gan-zoo pull NAME` process four ways: cold
 from the package's own files (the default registry, `file://`), cold over HTTP from a
@@ -30,6 +31,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 START = "<!-- bench/pull.py start -->"
 END = "<!-- bench/pull.py end -->"
+IN_PROCESS_START = "<!-- bench/pull.py --in-process start -->"
+IN_PROCESS_END = "<!-- bench/pull.py --in-process end -->"
 
 
 def timed(command: list[str], env: dict[str, str]) -> float:
@@ -77,23 +80,64 @@ def measure(names: list[str], repeats: int) -> dict[str, dict[str, float]]:
     return {name: {key: statistics.median(values) for key, values in row.items()} for name, row in rows.items()}
 
 
-def markdown(results: dict[str, dict[str, float]], repeats: int, command: str) -> str:
+def measure_in_process(names: list[str], repeats: int) -> dict[str, dict[str, float]]:
+    """`zoo.pretrained.fetch` inside one process (no interpreter or TensorFlow start):
+    cold from the package files and over HTTP, warm (hashing only); against the
+    baseline of copying the preset folder with `shutil.copytree` (no hash check)."""
+    import shutil
+
+    import zoo.pretrained
+
+    server, url = serve(zoo.pretrained.PRESETS_DIR)
+    rows: dict[str, dict[str, list[float]]] = {}
+    try:
+        for _ in range(repeats):
+            for name in names:
+                row = rows.setdefault(name, {})
+                with tempfile.TemporaryDirectory() as scratch:
+                    start = time.perf_counter()
+                    shutil.copytree(zoo.pretrained.PRESETS_DIR / name, pathlib.Path(scratch) / name)
+                    row.setdefault("copytree (baseline)", []).append(time.perf_counter() - start)
+                with tempfile.TemporaryDirectory() as cache:
+                    for key in ("cold, package files", "warm"):
+                        start = time.perf_counter()
+                        zoo.pretrained.fetch(name, cache=cache, progressbar=False)
+                        row.setdefault(key, []).append(time.perf_counter() - start)
+                with tempfile.TemporaryDirectory() as cache:
+                    os.environ[zoo.pretrained.BASE_URL_ENV] = url
+                    try:
+                        start = time.perf_counter()
+                        zoo.pretrained.fetch(name, cache=cache, progressbar=False)
+                        row.setdefault("cold, HTTP 127.0.0.1", []).append(time.perf_counter() - start)
+                    finally:
+                        del os.environ[zoo.pretrained.BASE_URL_ENV]
+    finally:
+        server.shutdown()
+    return {name: {key: statistics.median(values) for key, values in row.items()} for name, row in rows.items()}
+
+
+def markdown(
+    results: dict[str, dict[str, float]], repeats: int, command: str, markers: tuple[str, str] = (START, END)
+) -> str:
     from machine import machine_facts
 
     import zoo.pretrained
 
     columns = list(next(iter(results.values())))
+    unit, scale = ("ms", 1e3) if markers[0] == IN_PROCESS_START else ("s", 1.0)
     lines = [
-        START,
+        markers[0],
         "| preset | MB | " + " | ".join(columns) + " |",
         "|---|---|" + "---|" * len(columns),
     ]
     for name, row in results.items():
         size = zoo.pretrained.info(name).size / 1e6
-        lines.append(f"| `{name}` | {size:.2f} | " + " | ".join(f"{row[key]:.2f} s" for key in columns) + " |")
-    lines += ["", f"Median of {repeats} runs, each a fresh process. Command: `{command}`.", ""]
+        cells = " | ".join(f"{row[key] * scale:.2f} {unit}" for key in columns)
+        lines.append(f"| `{name}` | {size:.2f} | {cells} |")
+    what = "in one process" if markers[0] == IN_PROCESS_START else "each a fresh process"
+    lines += ["", f"Median of {repeats} runs, {what}. Command: `{command}`.", ""]
     lines += [f"- **{key}**: {value}" for key, value in machine_facts().items()]
-    lines.append(END)
+    lines.append(markers[1])
     return "\n".join(lines)
 
 
@@ -104,17 +148,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", help="presets (default: all shipped)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", help="a markdown file whose bench/pull.py section is rewritten")
+    parser.add_argument("--in-process", action="store_true", help="time zoo.pretrained.fetch in this process")
     args = parser.parse_args(argv)
-    results = measure(args.names or zoo.pretrained.list(), args.repeats)
+    names = args.names or zoo.pretrained.list()
+    markers = (IN_PROCESS_START, IN_PROCESS_END) if args.in_process else (START, END)
+    results = (measure_in_process if args.in_process else measure)(names, args.repeats)
     command = "python bench/pull.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    text = markdown(results, args.repeats, command.strip())
+    text = markdown(results, args.repeats, command.strip(), markers)
     print(text)
     if args.out:
         path = pathlib.Path(args.out)
         old = path.read_text() if path.exists() else ""
-        if START in old and END in old:
-            before, rest = old.split(START, 1)
-            text = before + text + rest.split(END, 1)[1]
+        if markers[0] in old and markers[1] in old:
+            before, rest = old.split(markers[0], 1)
+            text = before + text + rest.split(markers[1], 1)[1]
         else:
             text = old + ("\n" if old else "") + text + "\n"
         staging = path.with_name(f".{path.name}.partial")
