@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import pathlib
+import sys
 import time
 
 
@@ -29,12 +30,12 @@ def command_pull(args: argparse.Namespace) -> None:
     import zoo.pretrained
 
     start = time.perf_counter()
-    folder = zoo.pretrained.resolve(args.name, offline=args.offline or None, progressbar=not args.quiet)
+    # A progress bar only on a terminal: piped into a log it is a line of noise per file.
+    progressbar = not args.quiet and sys.stderr.isatty()
+    folder = zoo.pretrained.resolve(args.name, offline=args.offline or None, progressbar=progressbar)
     # The folder alone on stdout, so that `cd "$(gan-zoo pull NAME)"` works.
     print(folder)
     if not args.quiet:
-        import sys
-
         print(f"({time.perf_counter() - start:.2f} s)", file=sys.stderr)
 
 
