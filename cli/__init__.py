@@ -8,6 +8,8 @@ import pathlib
 import sys
 import time
 
+from cli import pretrained
+
 
 def _quiet_tensorflow() -> None:
     # TensorFlow's C++ start-up lines (CUDA probes, CPU features) bury the output.
@@ -15,6 +17,8 @@ def _quiet_tensorflow() -> None:
 
 
 def command_list(args: argparse.Namespace) -> None:
+    if args.pretrained:
+        return pretrained.command_list_pretrained(args)
     import recipes
     import zoo
     from zoo.data import list_datasets
@@ -101,7 +105,7 @@ def fixed_inputs(args: argparse.Namespace, declared) -> dict:
 def command_sample(args: argparse.Namespace) -> None:
     import export
 
-    generator = export.load_generator(args.model)
+    generator = export.load_generator(pretrained.sample_source(args.model) or args.model)
     samples = generator.sample(args.n, seed=args.seed, **fixed_inputs(args, generator.generator_inputs))
     written = export.save_samples(samples, args.output, getattr(generator, "metadata", None), preview=True)
     print(f"Wrote {args.n} samples from {args.model} to {', '.join(str(item) for item in written)}")
@@ -298,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     listing = commands.add_parser("list", help="list families, recipes and datasets")
+    listing.add_argument("--pretrained", action="store_true", help="list the pretrained presets instead")
     listing.set_defaults(handler=command_list)
 
     train = commands.add_parser("train", help="train a recipe or a family")
@@ -320,7 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(handler=command_train)
 
     sample = commands.add_parser("sample", help="write a grid of samples from a .keras or .onnx generator")
-    sample.add_argument("model", metavar="MODEL", help="a .keras file, a .onnx file or a run folder")
+    sample.add_argument("model", metavar="MODEL", help="a .keras or .onnx file, a run folder or a preset name")
     sample.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
     sample.add_argument("-o", "--output", default="samples.png", help="output PNG (WAV for audio)")
     sample.add_argument("--seed", type=int, default=0, help="seed of the generator inputs (default 0)")
@@ -387,6 +392,8 @@ def build_parser() -> argparse.ArgumentParser:
     diagnose.add_argument("--iterations", type=int, help="discriminator updates (default 300 / 2000)")
     diagnose.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     diagnose.set_defaults(handler=command_diagnose)
+
+    pretrained.add_commands(commands)
     return parser
 
 

@@ -12,6 +12,7 @@ from export.model_export import FORMATS, export_model, load_generator
 from export.onnx_export import to_onnx
 from export.onnx_generator import OnnxGenerator
 from export.parity import TOLERANCE, ExportParityError, verify
+from export.pretrained import load_onnx as load_pretrained_onnx
 from export.quantize import PRECISIONS
 from export.runtime import session_options
 from export.savedmodel_export import to_savedmodel
@@ -28,6 +29,7 @@ __all__ = [
     "build_site",
     "export_model",
     "load_generator",
+    "load_pretrained_onnx",
     "read_metadata",
     "save_samples",
     "session_options",
