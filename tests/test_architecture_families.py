@@ -160,7 +160,7 @@ def test_wavegan_networks_use_kernel_25_and_stride_4():
     convolutions = [layer for layer in model.generator.layers if isinstance(layer, keras.layers.Conv1DTranspose)]
     assert [(layer.kernel_size, layer.strides) for layer in convolutions] == [((25,), (4,))] * 3
     assert model.generator.output.shape == (None, 1024, 1)
-    assert model.exports()[0].output_names == ("audio",)
+    assert model.exports()[0].outputs == ("audio",)
 
 
 @pytest.mark.parametrize("length", [100, 32, 128, 8])

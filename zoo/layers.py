@@ -182,5 +182,17 @@ class PhaseShuffle(layers.Layer):
     def compute_output_shape(self, input_shape):
         return input_shape
 
+    def save_own_variables(self, store) -> None:
+        # Keras does not save a layer's SeedGenerator: without its state a reloaded
+        # critic would replay the shifts of its first steps.
+        super().save_own_variables(store)
+        store["shift_seed_state"] = ops.convert_to_numpy(self.seed_generator.state.value)
+
+    def load_own_variables(self, store) -> None:
+        keys = list(store.keys())
+        if "shift_seed_state" in keys:
+            self.seed_generator.state.assign(store["shift_seed_state"][...])
+        super().load_own_variables({key: store[key] for key in keys if key != "shift_seed_state"})
+
     def get_config(self) -> dict:
         return {**super().get_config(), "shift": self.shift, "seed": self.seed}
