@@ -161,7 +161,10 @@ def run_recipe(
         grid = SampleGrid(files["samples"], sweep=sweep)
     recipe_callbacks = [keras.callbacks.BackupAndRestore(str(directory / "backup"))]
     if "linear_decay" in recipe.callbacks:
-        recipe_callbacks.append(LinearDecay(recipe.epochs))
+        # The compiled rates, read now: a resumed run restores already decayed ones.
+        rates = {float(keras.ops.convert_to_numpy(opt.learning_rate)) for opt in (model.g_optimizer, model.d_optimizer)}
+        base = rates.pop() if len(rates) == 1 else None
+        recipe_callbacks.append(LinearDecay(recipe.epochs, base_learning_rate=base))
     # The caller's callbacks come first, so that what they add to the epoch logs
     # (e.g. `zoo.metrics.GANMetrics` scores) reaches history.csv and TensorBoard.
     run_callbacks = [
