@@ -18,7 +18,7 @@ from conftest import IMAGE_SHAPE, random_data, tiny_model, training_data
 import export
 import zoo
 from cli import main
-from recipes import get_recipe
+from recipes import get_recipe, run_recipe
 from recipes.recipe import build_dataset
 from zoo import losses
 from zoo.callbacks import grid_inputs
@@ -251,3 +251,15 @@ def test_the_cli_samples_with_labels_and_codes_and_refuses_bad_ones(trained, tmp
     np.testing.assert_allclose(
         export.OnnxGenerator(infogan).generate(4, seed=0, category=3, code=[0.5, -1.0]), expected, atol=TOLERANCE
     )
+
+
+@pytest.mark.parametrize("name", ["cgan", "infogan", "bigan"])
+def test_the_digits_recipe_runs_and_exports_every_network(name, tmp_path):
+    recipe = get_recipe(f"{name}_digits").replace(
+        epochs=1, batch_size=128, image_size=8, model={"latent_dim": 4, "width": 8}
+    )
+    result = run_recipe(recipe, tmp_path, verbose=0)
+    assert (tmp_path / "samples" / "epoch_001.png").exists() and result.files["onnx_samples"].exists()
+    exported = sorted(path.name for path in tmp_path.glob("*.onnx"))
+    assert exported == sorted(f"{item.name}.onnx" for item in result.model.exports())
+    assert export.read_metadata(tmp_path / "generator.onnx")["dataset"] == "digits"
