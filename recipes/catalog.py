@@ -104,7 +104,8 @@ register_recipe(
     )
 )
 
-# === Conditional and representation families (digits at 16x16, a few minutes on a CPU) ===
+# === Conditional and representation families (digits at 16x16, 4-7 minutes on a busy 2-core CPU;
+# measured in docs/conditional.md) ===
 
 register_recipe(
     Recipe(
@@ -112,7 +113,7 @@ register_recipe(
         family="cgan",
         data="digits",
         image_size=16,
-        epochs=40,
+        epochs=30,
         batch_size=32,
         model={"latent_dim": 32, "width": 32},
         description="Conditional GAN on digits at 16x16: ask for a digit with --label.",
@@ -125,7 +126,7 @@ register_recipe(
         family="acgan",
         data="digits",
         image_size=16,
-        epochs=40,
+        epochs=30,
         batch_size=32,
         model={"latent_dim": 32, "width": 32},
         description="ACGAN on digits at 16x16: D also classifies; ask for a digit with --label.",
@@ -138,7 +139,7 @@ register_recipe(
         family="infogan",
         data="digits",
         image_size=16,
-        epochs=40,
+        epochs=30,
         batch_size=32,
         model={"latent_dim": 32, "width": 32},
         # The paper's MNIST rates (Chen et al. 2016, appendix C.1): G and Q learn faster than D.
@@ -153,7 +154,7 @@ register_recipe(
         family="bigan",
         data="digits",
         image_size=16,
-        epochs=40,
+        epochs=30,
         batch_size=32,
         model={"latent_dim": 32, "width": 32},
         description="BiGAN on digits at 16x16: an encoder E(x) learned with the generator; exports encoder.onnx.",
