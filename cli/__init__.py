@@ -8,6 +8,9 @@ import pathlib
 import sys
 import time
 
+#: OS errors that are about the user's files, not about our code.
+USER_OS_ERRORS = (FileNotFoundError, FileExistsError, PermissionError, IsADirectoryError, NotADirectoryError)
+
 
 def _quiet_tensorflow() -> None:
     # TensorFlow's C++ start-up lines (CUDA probes, CPU features) bury the output.
@@ -39,7 +42,13 @@ def command_train(args: argparse.Namespace) -> None:
     elif args.data is not None:
         recipe = recipes.recipe_for(recipe.family, args.data)
     recipe = recipe.replace(
-        epochs=args.epochs, batch_size=args.batch_size, image_size=args.image_size, channels=args.channels
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        image_size=args.image_size,
+        channels=args.channels,
+        num_samples=args.num_samples,
+        data_dir=args.data_dir,
+        model={**recipe.model, **model_settings(args.set)} if args.set else None,
     )
     out = pathlib.Path(args.out or pathlib.Path("runs") / recipe.name)
     print(f"Training {recipe.family} on {recipe.data} for {recipe.epochs} epochs into {out}/")
@@ -56,10 +65,29 @@ def command_train(args: argparse.Namespace) -> None:
             return
         print(f"(Not exported: run `gan-zoo export {out} -o {out / 'generator.onnx'}` on one host.)")
     else:
-        result = recipes.run_recipe(recipe, out, export_onnx=not args.no_export, seed=args.seed)
+        result = recipes.run_recipe(
+            recipe, out, export_onnx=not args.no_export, seed=args.seed, resume=args.resume, overwrite=args.overwrite
+        )
     print(f"Done in {result.seconds:.0f} s. Files:")
     for key, path in result.files.items():
         print(f"  {key:<13} {path}")
+
+
+def model_settings(items: list[str]) -> dict:
+    """`--set KEY=VALUE` pairs as model keyword arguments; VALUE is JSON if it parses
+    (numbers, true, null), else a string."""
+    import json
+
+    settings = {}
+    for item in items:
+        key, separator, text = item.partition("=")
+        if not separator or not key.isidentifier():
+            raise ValueError(f"--set takes KEY=VALUE, got {item!r}.")
+        try:
+            settings[key] = json.loads(text)
+        except ValueError:
+            settings[key] = text
+    return settings
 
 
 def fixed_inputs(args: argparse.Namespace, declared) -> dict:
@@ -249,6 +277,16 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="train on the cluster in TF_CONFIG (run the same command on every worker; docs/multiworker.md)",
     )
+    train.add_argument("--resume", action="store_true", help="train a finished run on, up to --epochs epochs in all")
+    train.add_argument("--overwrite", action="store_true", help="start over: remove the run folder's earlier files")
+    train.add_argument("--data-dir", help="where TensorFlow Datasets keeps its data (default: tfds's own)")
+    train.add_argument("--num-samples", type=int, help="points drawn for the 2-D mixtures")
+    train.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="a model hyperparameter, e.g. --set latent_dim=16 --set width=32 (VALUE read as JSON if it parses)",
+    )
     train.set_defaults(handler=command_train)
 
     sample = commands.add_parser("sample", help="write a grid of samples from a .keras or .onnx generator")
@@ -318,8 +356,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.handler(args)
-    except (ValueError, FileNotFoundError, TypeError) as error:
-        print(f"gan-zoo {args.command}: error: {error}", file=sys.stderr)
+    except (ValueError, TypeError, MemoryError, *USER_OS_ERRORS) as error:
+        # Bad input, a full or read-only disk: one line, no traceback (real bugs,
+        # other exception types, keep theirs).
+        message = " ".join(str(error).split()) or type(error).__name__
+        print(f"gan-zoo {args.command}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\nInterrupted. Run the same command again to resume training.", file=sys.stderr)

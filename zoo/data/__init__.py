@@ -110,6 +110,12 @@ def load_dataset(
         dataset = dataset.shuffle(10_000, seed=seed, reshuffle_each_iteration=True)
     if not labels:
         dataset = dataset.map(lambda image, label: image, num_parallel_calls=tf.data.AUTOTUNE)
+    count = int(dataset.cardinality())
+    if 0 <= count < batch_size:
+        raise ValueError(
+            f"{name} has {count} samples, fewer than batch_size {batch_size}: no full batch to train on "
+            "(lower --batch-size or add data)."
+        )
     return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
 
