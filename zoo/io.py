@@ -95,6 +95,29 @@ def _replace_directory(new: pathlib.Path, path: pathlib.Path) -> None:
     shutil.rmtree(old) if old.is_dir() else old.unlink()
 
 
+def available_memory() -> int:
+    """Bytes of memory available to this process now (psutil's `available`)."""
+    import psutil
+
+    return int(psutil.virtual_memory().available)
+
+
+def check_memory(nbytes: float, what: str) -> None:
+    """A ValueError saying what `what` needs if `nbytes` exceed the available memory,
+    instead of a MemoryError or a TensorFlow OOM traceback later."""
+    available = available_memory()
+    if nbytes > available:
+        raise ValueError(f"{what} needs {_size(nbytes)} of memory; this machine has {_size(available)} available.")
+
+
+def _size(nbytes: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
+        if nbytes < 1000 or unit == "PB":
+            return f"{nbytes:.0f} {unit}" if unit == "bytes" else f"{nbytes:.1f} {unit}"
+        nbytes /= 1000
+    return ""
+
+
 def write_text(path: str | os.PathLike, text: str) -> pathlib.Path:
     """`path.write_text(text)`, atomically."""
     path = pathlib.Path(path)

@@ -24,6 +24,7 @@ from zoo.data.images import (
     folder_dataset,
     tfds_dataset,
 )
+from zoo.io import check_memory
 
 MIXTURE_NAMES = ("ring8", "grid25", "swissroll")
 BUNDLED = ("digits",) + MIXTURE_NAMES + ("drums",)
@@ -79,6 +80,12 @@ def load_dataset(
     from zoo.data.audio import DEFAULT_CLIP_LENGTH, audio_dataset, is_audio_source
 
     audio = is_audio_source(name)
+    if image_size is not None and not audio:
+        # Two batches in flight (one being read, one training), four bytes a value.
+        check_memory(
+            8.0 * batch_size * image_size**2 * (channels or 3),
+            f"A batch of {batch_size} images of {image_size}x{image_size}",
+        )
     if name in MIXTURE_NAMES:
         from zoo.data.mixtures import mixture_dataset
 

@@ -11,6 +11,8 @@ import pathlib
 import numpy as np
 import tensorflow as tf
 
+from zoo.io import check_memory
+
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 CHANNELS = (1, 3)
 #: Digits split: a fixed permutation, the first 80% for training.
@@ -79,6 +81,7 @@ def digits_arrays(image_size: int = 16, split: str = "all", channels: int = 1) -
 
     check_image_size(image_size)
     check_channels(channels)
+    check_memory(4.0 * DIGITS_COUNT * image_size**2 * channels, f"The digits at {image_size}x{image_size}")
     indices = digits_indices(split)
     digits = load_digits()
     images = (digits.images / 16.0 * 2.0 - 1.0).astype("float32")[..., None]
@@ -140,10 +143,12 @@ def folder_dataset(
 ) -> tf.data.Dataset:
     """Unbatched `(image, -1)` pairs from every image file below `folder`.
 
-    Every file is checked with Pillow first, so that a broken file is reported
-    by name before training starts instead of failing mid-epoch.
+    Every file is checked with Pillow first, so that a broken file is reported by
+    name before training starts instead of failing mid-epoch; Pillow also decodes
+    them (any mode: palette GIFs, 16-bit, CMYK, alpha), converted to gray or RGB and
+    centre-cropped and resized to `image_size` (default: the smallest side of the
+    first image).
     """
-    import keras
     from PIL import Image, UnidentifiedImageError
 
     folder = pathlib.Path(folder)
@@ -162,17 +167,32 @@ def folder_dataset(
         except (UnidentifiedImageError, OSError, SyntaxError) as error:
             raise ValueError(f"Unreadable image {path}: {error}") from error
     if channels is None:
-        channels = 1 if first_mode in ("1", "L", "I", "I;16", "F") else 3
+        channels = 1 if first_mode in ("1", "L", "LA", "I", "I;16", "F") else 3
     image_size = image_size or min(first_size)
-    dataset = keras.utils.image_dataset_from_directory(
-        folder,
-        labels=None,
-        color_mode="grayscale" if channels == 1 else "rgb",
-        image_size=(image_size, image_size),
-        batch_size=None,
-        shuffle=True,
-        seed=seed,
-        crop_to_aspect_ratio=True,
-        verbose=False,
+    check_image_size(image_size)
+    shape = (image_size, image_size, channels)
+
+    def load(path: bytes) -> np.ndarray:
+        return load_image(path.decode(), image_size, channels)
+
+    dataset = tf.data.Dataset.from_tensor_slices([str(path) for path in files])
+    dataset = dataset.shuffle(len(files), seed=seed)
+    dataset = dataset.map(
+        lambda path: tf.ensure_shape(tf.numpy_function(load, [path], tf.float32, stateful=False), shape),
+        num_parallel_calls=tf.data.AUTOTUNE,
     )
-    return dataset.map(lambda image: (image / 127.5 - 1.0, tf.constant(-1, tf.int32)))
+    return dataset.map(lambda image: (image, tf.constant(-1, tf.int32)))
+
+
+def load_image(path: str | pathlib.Path, image_size: int, channels: int) -> np.ndarray:
+    """One image file in [-1, 1], shaped (image_size, image_size, channels): the first
+    frame, converted to gray ("L") or RGB by Pillow, centre-cropped to a square and
+    resized bilinearly."""
+    from PIL import Image, ImageOps
+
+    with Image.open(path) as image:
+        image.seek(0)
+        image = image.convert("L" if channels == 1 else "RGB")
+        image = ImageOps.fit(image, (image_size, image_size), Image.Resampling.BILINEAR)
+        array = np.asarray(image, dtype="float32") / 127.5 - 1.0
+    return array[..., None] if channels == 1 else array
