@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import pathlib
 import sys
 import time
 
-#: OS errors that are about the user's files, not about our code.
+#: OS errors that are about the user's files or disk, not about our code.
 USER_OS_ERRORS = (FileNotFoundError, FileExistsError, PermissionError, IsADirectoryError, NotADirectoryError)
+USER_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENAMETOOLONG)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line (and exit code 2) like every other
+    bad input; `--help` still prints the usage."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def _quiet_tensorflow() -> None:
@@ -254,7 +264,7 @@ def command_diagnose(args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="gan-zoo", description="Train the classic GAN families, sample them, export them to ONNX."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -361,6 +371,11 @@ def main(argv: list[str] | None = None) -> int:
         # other exception types, keep theirs).
         message = " ".join(str(error).split()) or type(error).__name__
         print(f"gan-zoo {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        if error.errno not in USER_ERRNOS:
+            raise
+        print(f"gan-zoo {args.command}: error: {' '.join(str(error).split())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\nInterrupted. Run the same command again to resume training.", file=sys.stderr)

@@ -38,8 +38,9 @@ ARTIFACTS = (
     ".*.tmp*",
     ".*.old",
 )
-#: Recipe fields that may change between an interrupted run and its resumption.
-RESUMABLE_CHANGES = ("epochs", "data_dir", "description")
+#: Recipe fields that may change between a run and its resumption (the name too:
+#: `gan-zoo train dcgan` and a recipe with the same settings are the same run).
+RESUMABLE_CHANGES = ("name", "epochs", "data_dir", "description")
 
 
 class RunExistsError(ValueError):

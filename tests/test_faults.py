@@ -53,6 +53,7 @@ def train(out: pathlib.Path, kill_at: str | None = None) -> subprocess.Completed
     return subprocess.run(
         [sys.executable, "-m", "cli", *TRAIN, "--out", str(out)],
         env=env,
+        check=False,
         capture_output=True,
         text=True,
         timeout=TIMEOUT,

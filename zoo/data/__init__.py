@@ -39,7 +39,8 @@ def list_datasets() -> list[str]:
 def _is_tfds_name(name: str) -> bool:
     import tensorflow_datasets as tfds
 
-    return name.split(":")[0] in tfds.list_builders()
+    # Not the community list: reading it goes to cloud storage and hangs offline.
+    return name.split(":")[0] in tfds.list_builders(with_community_datasets=False)
 
 
 def load_dataset(

@@ -119,7 +119,8 @@ def tfds_dataset(
     if "image" not in features:
         raise ValueError(f"TensorFlow Datasets {name!r} has no 'image' feature: it is not an image dataset.")
     has_label = "label" in features
-    builder.download_and_prepare()
+    if not builder.is_prepared():
+        download_and_prepare(builder, name)
     dataset = builder.as_dataset(split=split, shuffle_files=True)
 
     def convert(example):
@@ -129,6 +130,37 @@ def tfds_dataset(
         return image, label
 
     return dataset.map(convert, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+#: Bounds on a tfds download attempt, so that no network means a clear error within
+#: seconds: tfds retries each file 10 times with back-off (minutes when offline).
+DOWNLOAD_RETRIES = 1
+NETWORK_TIMEOUT_SECONDS = 10
+
+
+def download_and_prepare(builder, name: str) -> None:
+    """`builder.download_and_prepare()` with few retries and a socket timeout; a
+    network failure becomes one ValueError saying where tfds looked and how to
+    bring the data from a machine with network."""
+    import socket
+
+    from tensorflow_datasets.core.download import downloader
+
+    retries, timeout = downloader.MAX_RETRIES, socket.getdefaulttimeout()
+    downloader.MAX_RETRIES = DOWNLOAD_RETRIES
+    socket.setdefaulttimeout(NETWORK_TIMEOUT_SECONDS)
+    try:
+        builder.download_and_prepare()
+    except OSError as error:  # requests' and urllib's network errors are OSErrors
+        reason = " ".join(str(error).split())[:160]
+        raise ValueError(
+            f"TensorFlow Datasets {name!r} is not in {builder.data_dir} and could not be downloaded ({reason}). "
+            f'On a machine with network run: python -c "import tensorflow_datasets as tfds; '
+            f"tfds.builder('{name}').download_and_prepare()\", copy its tensorflow_datasets folder here "
+            "and pass --data-dir FOLDER (Python: data_dir=FOLDER)."
+        ) from None
+    finally:
+        downloader.MAX_RETRIES, _ = retries, socket.setdefaulttimeout(timeout)
 
 
 def list_image_files(folder: pathlib.Path) -> list[pathlib.Path]:
