@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import pathlib
 import sys
 import time
 
 from cli import pretrained
+
+#: OS errors that are about the user's files or disk, not about our code.
+USER_OS_ERRORS = (FileNotFoundError, FileExistsError, PermissionError, IsADirectoryError, NotADirectoryError)
+USER_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENAMETOOLONG)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line (and exit code 2) like every other
+    bad input; `--help` still prints the usage."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def _quiet_tensorflow() -> None:
@@ -49,6 +62,9 @@ def command_train(args: argparse.Namespace) -> None:
         image_size=args.image_size,
         channels=args.channels,
         clip_length=args.clip_length,
+        num_samples=args.num_samples,
+        data_dir=args.data_dir,
+        model={**recipe.model, **model_settings(args.set)} if args.set else None,
     )
     out = pathlib.Path(args.out or pathlib.Path("runs") / recipe.name)
     print(f"Training {recipe.family} on {recipe.data} for {recipe.epochs} epochs into {out}/")
@@ -65,10 +81,29 @@ def command_train(args: argparse.Namespace) -> None:
             return
         print(f"(Not exported: run `gan-zoo export {out} -o {out / 'generator.onnx'}` on one host.)")
     else:
-        result = recipes.run_recipe(recipe, out, export_onnx=not args.no_export, seed=args.seed)
+        result = recipes.run_recipe(
+            recipe, out, export_onnx=not args.no_export, seed=args.seed, resume=args.resume, overwrite=args.overwrite
+        )
     print(f"Done in {result.seconds:.0f} s. Files:")
     for key, path in result.files.items():
         print(f"  {key:<13} {path}")
+
+
+def model_settings(items: list[str]) -> dict:
+    """`--set KEY=VALUE` pairs as model keyword arguments; VALUE is JSON if it parses
+    (numbers, true, null), else a string."""
+    import json
+
+    settings = {}
+    for item in items:
+        key, separator, text = item.partition("=")
+        if not separator or not key.isidentifier():
+            raise ValueError(f"--set takes KEY=VALUE, got {item!r}.")
+        try:
+            settings[key] = json.loads(text)
+        except ValueError:
+            settings[key] = text
+    return settings
 
 
 def fixed_inputs(args: argparse.Namespace, declared) -> dict:
@@ -296,7 +331,7 @@ def command_diagnose(args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="gan-zoo", description="Train the classic GAN families, sample them, export them to ONNX."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -321,6 +356,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         action="store_true",
         help="train on the cluster in TF_CONFIG (run the same command on every worker; docs/multiworker.md)",
+    )
+    train.add_argument("--resume", action="store_true", help="train a finished run on, up to --epochs epochs in all")
+    train.add_argument("--overwrite", action="store_true", help="start over: remove the run folder's earlier files")
+    train.add_argument("--data-dir", help="where TensorFlow Datasets keeps its data (default: tfds's own)")
+    train.add_argument("--num-samples", type=int, help="points drawn for the 2-D mixtures")
+    train.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="a model hyperparameter, e.g. --set latent_dim=16 --set width=32 (VALUE read as JSON if it parses)",
     )
     train.set_defaults(handler=command_train)
 
@@ -402,8 +447,16 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.handler(args)
-    except (ValueError, FileNotFoundError, TypeError) as error:
-        print(f"gan-zoo {args.command}: error: {error}", file=sys.stderr)
+    except (ValueError, TypeError, MemoryError, *USER_OS_ERRORS) as error:
+        # Bad input, a full or read-only disk: one line, no traceback (real bugs,
+        # other exception types, keep theirs).
+        message = " ".join(str(error).split()) or type(error).__name__
+        print(f"gan-zoo {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        if error.errno not in USER_ERRNOS:
+            raise
+        print(f"gan-zoo {args.command}: error: {' '.join(str(error).split())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\nInterrupted. Run the same command again to resume training.", file=sys.stderr)

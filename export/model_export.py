@@ -47,10 +47,13 @@ def load_source(source: keras.Model | str | pathlib.Path) -> tuple[keras.Model, 
                 f"{path} is a folder without {RUN_MODEL_FILE}: expected a run folder or a .keras file."
             )
         path = path / RUN_MODEL_FILE
-    if path.suffix != ".keras" or not zipfile.is_zipfile(path):
+    if path.suffix != ".keras":
         raise ValueError(
             f"{path} is not a Keras model: expected a .keras file or a run folder containing {RUN_MODEL_FILE}."
         )
+    if not zipfile.is_zipfile(path):
+        what = "it is empty" if path.stat().st_size == 0 else "not a zip archive: truncated or another format"
+        raise ValueError(f"{path} is not a valid .keras file ({what}).")
     try:
         # compile=False: exporting needs the weights, not the optimizers' state.
         model = keras.saving.load_model(path, compile=False)

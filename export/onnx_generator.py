@@ -8,6 +8,7 @@ them with the same portable sampler as `zoo.GAN.sample_inputs`, so
 
 from __future__ import annotations
 
+import math
 import pathlib
 import warnings
 from typing import Any
@@ -17,6 +18,7 @@ import numpy as np
 from export import metadata as metadata_lib
 from export.runtime import session_options as session_options_for
 from zoo import spec
+from zoo.io import check_memory
 from zoo.spec import check_count
 
 #: `export.session_options` of a session when none are given (measured in bench/inference.py).
@@ -171,7 +173,10 @@ class OnnxGenerator:
                 )
             feeds = self.generator_inputs.check(inputs)
         else:
-            feeds = self.sample_inputs(check_count(n), seed, **inputs)
+            n = check_count(n)
+            if self.data_shape:
+                check_memory(4.0 * n * math.prod(self.data_shape), f"{n} samples shaped {self.data_shape}")
+            feeds = self.sample_inputs(n, seed, **inputs)
         return self.run(feeds, batch_size)
 
     def sample(

@@ -12,9 +12,12 @@ import keras
 import numpy as np
 
 import zoo
+from recipes import run_state
+from zoo.backup import AtomicBackupAndRestore
 from zoo.callbacks import LinearDecay, LossPlot, SampleGrid, TranslationGrid, save_translation_grid
 from zoo.data import load_dataset, load_domains
-from zoo.io import atomic_path, write_text
+from zoo.guards import FaultPoints, HistoryCSV, StopOnNonFinite, check_data
+from zoo.io import atomic_path, remove_temporaries, write_text
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +41,8 @@ class Recipe:
         clip_length: audio samples per clip; `None` keeps the loader's (16,384).
         model: overrides for `zoo.create` (latent_dim, width, ...).
         compile: arguments of `GAN.compile` (learning rates, ttur, ...).
+        num_samples: points drawn for the 2-D mixtures.
+        data_dir: where TensorFlow Datasets keeps its data (None: tfds's default).
         description: one line for `gan-zoo list`.
     """
 
@@ -54,7 +59,20 @@ class Recipe:
     model: dict[str, Any] = dataclasses.field(default_factory=dict)
     compile: dict[str, Any] = dataclasses.field(default_factory=dict)
     num_samples: int = 50_000
+    data_dir: str | None = None
     description: str = ""
+
+    def __post_init__(self):
+        for name in ("epochs", "batch_size", "num_samples", "image_size", "channels"):
+            value = getattr(self, name)
+            if value is None and name in ("image_size", "channels"):
+                continue
+            if name == "channels" and isinstance(value, tuple) and len(value) == 2:
+                value = min(value)  # two domains: (channels_a, channels_b)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        if not isinstance(self.model, dict) or not isinstance(self.compile, dict):
+            raise TypeError("A recipe's model and compile are dicts of keyword arguments.")
 
     def replace(self, **changes: Any) -> Recipe:
         """A copy with the non-None `changes` applied."""
@@ -105,6 +123,7 @@ def build_dataset(recipe: Recipe, seed: int = 0):
         seed=seed,
         num_samples=recipe.num_samples,
         clip_length=recipe.clip_length,
+        data_dir=recipe.data_dir,
     )
 
 
@@ -116,35 +135,59 @@ def run_recipe(
     verbose: int | str = "auto",
     seed: int = 0,
     callbacks: list[keras.callbacks.Callback] | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
 ) -> RunResult:
     """Train `recipe` and write its run folder.
 
-    The folder receives `recipe.json`, `samples/epoch_NNN.png` (a fixed-noise grid
-    per epoch), `history.csv`, `loss.png`, TensorBoard logs in `logs/`, the final
-    `model.keras` and, with `export_onnx`, `generator.onnx` plus
-    `samples_onnx.png` drawn from it through onnxruntime. A run interrupted
-    mid-way resumes from its last finished epoch when started again with the same
-    folder (`keras.callbacks.BackupAndRestore` in `backup/`).
+    The folder receives `recipe.json`, `state.json` (how far the run got),
+    `samples/epoch_NNN.png` (a fixed-input grid per epoch), `history.csv`,
+    `loss.png`, TensorBoard logs in `logs/`, the final `model.keras` and, with
+    `export_onnx`, one ONNX file per exported network (`generator.onnx`, ...) plus
+    `samples_onnx.png` drawn through onnxruntime. Every file is written to a
+    temporary name and renamed into place.
+
+    A run interrupted mid-way (even killed) resumes from its last finished epoch
+    when started again with the same folder (`zoo.backup.AtomicBackupAndRestore`
+    in `backup/`, kept until model.keras is written); one killed during its export
+    only finishes the export. A finished run is never replaced silently: `resume`
+    trains it on up to `recipe.epochs` epochs in all, `overwrite` starts over.
+    Errors (bad recipe, data or folder) leave the folder as it was.
     """
     directory = pathlib.Path(directory)
-    keras.utils.set_random_seed(seed)
-    dataset = build_dataset(recipe, seed)
+    recorded = dataclasses.asdict(recipe)
     unknown = [name for name in recipe.callbacks if name not in RECIPE_CALLBACKS]
     if unknown:
         raise ValueError(f"Unknown recipe callbacks {unknown}; known: {', '.join(RECIPE_CALLBACKS)}.")
-    specs = dataset.element_spec if isinstance(dataset.element_spec, tuple) else (dataset.element_spec,)
-    shapes = {"data_shape": tuple(specs[0].shape[1:])}
-    dataset_name = recipe.data
-    if is_two_domain(recipe):
-        shapes["data_shape_b"] = tuple(specs[1].shape[1:])
-        dataset_name = f"{recipe.data} <-> {recipe.data_b or recipe.data}"
-    model = zoo.create(recipe.family, **shapes, dataset=dataset_name, **recipe.model)
-    model.compile(**recipe.compile)
-    # Written once the recipe is known to build: a failed start changes nothing.
-    write_text(directory / "recipe.json", json.dumps(dataclasses.asdict(recipe), indent=2))
+    state = run_state.check_rerun(directory, recorded, resume=resume, overwrite=overwrite)
+    keras.utils.set_random_seed(seed)
+    dataset = build_dataset(recipe, seed)
+    first = next(iter(dataset))  # (every run takes it: resumed runs advance the shuffling alike)
+    continuing = state is not None and state.status in ("trained", "finished")
+    if continuing:
+        model = run_state.load_run_model(directory)
+    else:
+        specs = dataset.element_spec if isinstance(dataset.element_spec, tuple) else (dataset.element_spec,)
+        shapes = {"data_shape": tuple(specs[0].shape[1:])}
+        dataset_name = recipe.data
+        if is_two_domain(recipe):
+            shapes["data_shape_b"] = tuple(specs[1].shape[1:])
+            dataset_name = f"{recipe.data} <-> {recipe.data_b or recipe.data}"
+        model = zoo.create(recipe.family, **shapes, dataset=dataset_name, **recipe.model)
+        model.compile(**recipe.compile)
+    for part in first if is_two_domain(recipe) else [first]:
+        check_data(part, f"The first batch of {recipe.data}", bounded=model.output_activation == "tanh")
+    check_shape(model, first)
 
+    # Everything is known to work: from here on the folder changes.
+    if overwrite:
+        run_state.clear_run(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    remove_temporaries(directory)
+    write_text(directory / "recipe.json", json.dumps(recorded, indent=2))
     files = {
         "recipe": directory / "recipe.json",
+        "state": directory / run_state.STATE_FILE,
         "samples": directory / "samples",
         "history": directory / "history.csv",
         "loss_plot": directory / "loss.png",
@@ -153,33 +196,65 @@ def run_recipe(
     translator = not model.generator_inputs.drawable
     if translator:
         # Real images of both domains, each with its translation and reconstruction.
-        x_a, x_b = (np.asarray(batch[:8]) for batch in next(iter(dataset)))
+        x_a, x_b = (np.asarray(batch[:8]) for batch in first)
         grid = TranslationGrid(files["samples"], x_a, x_b)
     else:
         # CoGAN's pairs side by side; a continuous code (InfoGAN) swept along each row.
         sweep = next((item.name for item in model.generator_inputs.of_kind("continuous")), None)
         grid = SampleGrid(files["samples"], sweep=sweep)
-    recipe_callbacks = [keras.callbacks.BackupAndRestore(str(directory / "backup"))]
-    if "linear_decay" in recipe.callbacks:
-        # The compiled rates, read now: a resumed run restores already decayed ones.
-        rates = {float(keras.ops.convert_to_numpy(opt.learning_rate)) for opt in (model.g_optimizer, model.d_optimizer)}
-        base = rates.pop() if len(rates) == 1 else None
-        recipe_callbacks.append(LinearDecay(recipe.epochs, base_learning_rate=base))
-    # The caller's callbacks come first, so that what they add to the epoch logs
-    # (e.g. `zoo.metrics.GANMetrics` scores) reaches history.csv and TensorBoard.
-    run_callbacks = [
-        *(callbacks or []),
-        *recipe_callbacks,
-        keras.callbacks.CSVLogger(str(files["history"]), append=True),
-        LossPlot(files["loss_plot"], csv_path=files["history"]),
-        grid,
-        keras.callbacks.TensorBoard(str(directory / "logs"), write_graph=False),
-    ]
+    backup = AtomicBackupAndRestore(directory / "backup")
+    history: dict[str, list[float]] = {}
     start = time.perf_counter()
-    history = model.fit(dataset, epochs=recipe.epochs, callbacks=run_callbacks, verbose=verbose, shuffle=False)
+    if state is None or state.status == "running" or resume:
+        initial_epoch = state.epochs_done if continuing else backup.restore(model)
+        run_state.clear_exports(directory)  # they would no longer match the model
+        progress = run_state.RunState("running", initial_epoch, recipe.epochs, recipe.name)
+        progress.write(directory)
+        recipe_callbacks = []
+        if "linear_decay" in recipe.callbacks:
+            # The compiled rates, read now: a resumed run restores already decayed ones.
+            rates = {
+                float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+                for optimizer in (model.g_optimizer, model.d_optimizer)
+            }
+            base = rates.pop() if len(rates) == 1 else None
+            recipe_callbacks.append(LinearDecay(recipe.epochs, base_learning_rate=base))
+        # The caller's callbacks come first, so that what they add to the epoch logs
+        # (e.g. `zoo.metrics.GANMetrics` scores) reaches history.csv and TensorBoard.
+        run_callbacks = [
+            *(callbacks or []),
+            *recipe_callbacks,
+            StopOnNonFinite(),
+            HistoryCSV(files["history"]),
+            backup,  # after the history: a kill between them repeats the epoch, never loses its row
+            RecordProgress(directory, progress),
+            LossPlot(files["loss_plot"], csv_path=files["history"]),
+            grid,
+            keras.callbacks.TensorBoard(str(directory / "logs"), write_graph=False),
+            FaultPoints(),
+        ]
+        steps = int(dataset.cardinality())
+        if steps > 0:
+            # `fit` makes one iterator per epoch when told the epoch length; each
+            # reshuffles. Making the iterators of the epochs already done (no data is
+            # read) gives a resumed run the order an uninterrupted one sees.
+            for _ in range(initial_epoch):
+                iter(dataset)
+        fitted = model.fit(
+            dataset,
+            epochs=recipe.epochs,
+            initial_epoch=initial_epoch,
+            steps_per_epoch=steps if steps > 0 else None,
+            callbacks=run_callbacks,
+            verbose=verbose,
+            shuffle=False,
+        )
+        history = fitted.history
+        with atomic_path(files["model"]) as temporary:
+            model.save(temporary)
+        run_state.RunState("trained", recipe.epochs, recipe.epochs, recipe.name).write(directory)
+        backup.delete()
     seconds = time.perf_counter() - start
-    with atomic_path(files["model"]) as temporary:
-        model.save(temporary)
 
     if export_onnx:
         import export
@@ -195,12 +270,36 @@ def run_recipe(
                 grid.images_b,
                 directory / "samples_onnx.png",
             )
-            return RunResult(model=model, directory=directory, history=history.history, seconds=seconds, files=files)
-        generator = export.OnnxGenerator(files["onnx"])
-        suffix = ".wav" if model.data_kind == "audio" else ".png" if model.data_kind == "images" else None
-        if suffix is None:
-            suffix = ".png" if model.data_shape == (2,) else ".npy"
-        files["onnx_samples"] = export.save_samples(
-            generator.generate(64, seed=0), directory / f"samples_onnx{suffix}", generator.metadata, preview=True
-        )[0]
-    return RunResult(model=model, directory=directory, history=history.history, seconds=seconds, files=files)
+        else:
+            generator = export.OnnxGenerator(files["onnx"])
+            suffix = ".wav" if model.data_kind == "audio" else ".png" if model.data_kind == "images" else None
+            if suffix is None:
+                suffix = ".png" if model.data_shape == (2,) else ".npy"
+            files["onnx_samples"] = export.save_samples(
+                generator.generate(64, seed=0), directory / f"samples_onnx{suffix}", generator.metadata, preview=True
+            )[0]
+    run_state.RunState("finished", recipe.epochs, recipe.epochs, recipe.name).write(directory)
+    return RunResult(model=model, directory=directory, history=history, seconds=seconds, files=files)
+
+
+class RecordProgress(keras.callbacks.Callback):
+    """Keep state.json's `epochs_done` in step with the backup."""
+
+    def __init__(self, directory: pathlib.Path, state: run_state.RunState):
+        super().__init__()
+        self.directory = directory
+        self.state = state
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.state.epochs_done = epoch + 1
+        self.state.write(self.directory)
+
+
+def check_shape(model: zoo.GAN, batch) -> None:
+    """A resumed model must take the data the recipe now loads."""
+    samples = batch[0] if isinstance(batch, (tuple, list)) else batch
+    if tuple(samples.shape[1:]) != tuple(model.data_shape):
+        raise ValueError(
+            f"The data has samples shaped {tuple(samples.shape[1:])} but the model in the run folder "
+            f"generates {tuple(model.data_shape)}."
+        )

@@ -24,6 +24,7 @@ import tensorflow as tf
 from keras import ops
 
 from zoo import losses, networks, spec
+from zoo.io import check_memory
 
 ARCHITECTURES = ("mlp", "dcgan")
 LATENT_PRIORS = spec.PRIORS
@@ -148,6 +149,10 @@ class GAN(keras.Model):
                 f"(data_shape {self.data_shape})."
             )
         self.latent_dim = None if latent_dim is None else _whole(latent_dim, "latent_dim")
+        # The layer next to the data holds about width x sample-size values (MLP
+        # weights, DCGAN activations): refuse a shape no machine here can build.
+        width_guess = _whole(width, "width") if width is not None else 64
+        check_memory(4.0 * math.prod(self.data_shape) * width_guess, f"A network for data shaped {self.data_shape}")
         if architecture == "auto":
             architecture = self.default_architecture if self.data_kind == "images" else "mlp"
         if architecture not in self.architectures:
@@ -497,10 +502,16 @@ class GAN(keras.Model):
         input (z; a translator's image); more inputs by name (`label=`, `code=`).
         Errors name the input that is missing, extra, or of the wrong shape or dtype.
         """
-        return self.exports()[0].run(_merge_inputs(self.exports()[0].inputs, inputs, named), batch_size)
+        exported = self.exports()[0]
+        feeds = _merge_inputs(exported.inputs, inputs, named)
+        rows = max((np.shape(value)[0] for value in feeds.values() if np.ndim(value) > 0), default=1)
+        check_memory(4.0 * rows * math.prod(self.data_shape), f"{rows} samples shaped {self.data_shape}")
+        return exported.run(feeds, batch_size)
 
     def sample(self, n: int, seed: int | None = 0, *, batch_size: int = 256, **fixed: Any) -> np.ndarray:
         """n samples from inputs drawn with `seed`; `fixed` inputs (e.g. `label=3`) are given."""
+        n = spec.check_count(n)
+        check_memory(4.0 * n * math.prod(self.data_shape), f"{n} samples shaped {self.data_shape}")
         return self.generate(self.sample_inputs(n, seed, **fixed), batch_size=batch_size)
 
     # === Config ===

@@ -102,7 +102,7 @@ def upsampling_steps(image_shape: tuple[int, ...]) -> int:
         raise ValueError(f"A convolutional network needs an image shape (height, width, channels), got {image_shape}.")
     height, width, channels = image_shape
     steps = math.log2(height / 4) if height >= 8 else -1
-    if height != width or steps != int(steps):
+    if height != width or steps < 1 or steps != int(steps):
         raise ValueError(
             f"Convolutional networks take square images whose side is a power of two of at least 8 "
             f"(8, 16, 32, 64, ...), got {height}x{width}."

@@ -24,6 +24,7 @@ from zoo.data.images import (
     folder_dataset,
     tfds_dataset,
 )
+from zoo.io import check_memory
 
 MIXTURE_NAMES = ("ring8", "grid25", "swissroll")
 BUNDLED = ("digits",) + MIXTURE_NAMES + ("drums",)
@@ -38,7 +39,8 @@ def list_datasets() -> list[str]:
 def _is_tfds_name(name: str) -> bool:
     import tensorflow_datasets as tfds
 
-    return name.split(":")[0] in tfds.list_builders()
+    # Not the community list: reading it goes to cloud storage and hangs offline.
+    return name.split(":")[0] in tfds.list_builders(with_community_datasets=False)
 
 
 def load_dataset(
@@ -81,6 +83,12 @@ def load_dataset(
     from zoo.data.audio import DEFAULT_CLIP_LENGTH, audio_dataset, is_audio_source
 
     audio = is_audio_source(name)
+    if image_size is not None and not audio:
+        # Two batches in flight (one being read, one training), four bytes a value.
+        check_memory(
+            8.0 * batch_size * image_size**2 * (channels or 3),
+            f"A batch of {batch_size} images of {image_size}x{image_size}",
+        )
     if name in MIXTURE_NAMES:
         from zoo.data.mixtures import mixture_dataset
 
@@ -112,6 +120,12 @@ def load_dataset(
         dataset = dataset.shuffle(10_000, seed=seed, reshuffle_each_iteration=True)
     if not labels:
         dataset = dataset.map(lambda image, label: image, num_parallel_calls=tf.data.AUTOTUNE)
+    count = int(dataset.cardinality())
+    if 0 <= count < batch_size:
+        raise ValueError(
+            f"{name} has {count} samples, fewer than batch_size {batch_size}: no full batch to train on "
+            "(lower --batch-size or add data)."
+        )
     return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
 

@@ -298,7 +298,10 @@ def tfds_audio_dataset(
         raise ValueError(f"TensorFlow Datasets {name!r} has {feature.shape[-1]}-channel audio; only mono is supported.")
     dtype = tf.as_dtype(feature.dtype)
     scale = 1.0 / -float(dtype.min) if dtype.is_integer else 1.0
-    builder.download_and_prepare()
+    if not builder.is_prepared():
+        from zoo.data.images import download_and_prepare
+
+        download_and_prepare(builder, name)  # no network: one clear error, not minutes of retries
     dataset = builder.as_dataset(split=split, shuffle_files=shuffle)
     label_path = TFDS_AUDIO[base]
 

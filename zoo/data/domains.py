@@ -185,7 +185,7 @@ def _domain_images(
     else:
         import tensorflow_datasets as tfds
 
-        if name.split(":")[0] not in tfds.list_builders():
+        if name.split(":")[0] not in tfds.list_builders(with_community_datasets=False):  # offline-safe
             raise _unknown(name)
         dataset = tfds_dataset(name, image_size, channels, split, data_dir)
     return dataset.map(lambda image, label: image, num_parallel_calls=tf.data.AUTOTUNE)

@@ -11,6 +11,8 @@ import pathlib
 import numpy as np
 import tensorflow as tf
 
+from zoo.io import check_memory
+
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 CHANNELS = (1, 3)
 #: Digits split: a fixed permutation, the first 80% for training.
@@ -79,6 +81,7 @@ def digits_arrays(image_size: int = 16, split: str = "all", channels: int = 1) -
 
     check_image_size(image_size)
     check_channels(channels)
+    check_memory(4.0 * DIGITS_COUNT * image_size**2 * channels, f"The digits at {image_size}x{image_size}")
     indices = digits_indices(split)
     digits = load_digits()
     images = (digits.images / 16.0 * 2.0 - 1.0).astype("float32")[..., None]
@@ -123,7 +126,8 @@ def tfds_dataset(
             f"TensorFlow Datasets {name!r} has no 'label' feature (it has {', '.join(features)}): "
             "it cannot give labels to a conditional family."
         )
-    builder.download_and_prepare()
+    if not builder.is_prepared():
+        download_and_prepare(builder, name)
     dataset = builder.as_dataset(split=split, shuffle_files=True)
 
     def convert(example):
@@ -133,6 +137,37 @@ def tfds_dataset(
         return image, label
 
     return dataset.map(convert, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+#: Bounds on a tfds download attempt, so that no network means a clear error within
+#: seconds: tfds retries each file 10 times with back-off (minutes when offline).
+DOWNLOAD_RETRIES = 1
+NETWORK_TIMEOUT_SECONDS = 10
+
+
+def download_and_prepare(builder, name: str) -> None:
+    """`builder.download_and_prepare()` with few retries and a socket timeout; a
+    network failure becomes one ValueError saying where tfds looked and how to
+    bring the data from a machine with network."""
+    import socket
+
+    from tensorflow_datasets.core.download import downloader
+
+    retries, timeout = downloader.MAX_RETRIES, socket.getdefaulttimeout()
+    downloader.MAX_RETRIES = DOWNLOAD_RETRIES
+    socket.setdefaulttimeout(NETWORK_TIMEOUT_SECONDS)
+    try:
+        builder.download_and_prepare()
+    except OSError as error:  # requests' and urllib's network errors are OSErrors
+        reason = " ".join(str(error).split())[:160]
+        raise ValueError(
+            f"TensorFlow Datasets {name!r} is not in {builder.data_dir} and could not be downloaded ({reason}). "
+            f'On a machine with network run: python -c "import tensorflow_datasets as tfds; '
+            f"tfds.builder('{name}').download_and_prepare()\", copy its tensorflow_datasets folder here "
+            "and pass --data-dir FOLDER (Python: data_dir=FOLDER)."
+        ) from None
+    finally:
+        downloader.MAX_RETRIES, _ = retries, socket.setdefaulttimeout(timeout)
 
 
 def list_image_files(folder: pathlib.Path) -> list[pathlib.Path]:
@@ -151,10 +186,12 @@ def folder_dataset(
     class (ids in the sorted order of the sub-folder names, as Keras's
     `image_dataset_from_directory` numbers them).
 
-    Every file is checked with Pillow first, so that a broken file is reported
-    by name before training starts instead of failing mid-epoch.
+    Every file is checked with Pillow first, so that a broken file is reported by
+    name before training starts instead of failing mid-epoch; Pillow also decodes
+    them (any mode: palette GIFs, 16-bit, CMYK, alpha), converted to gray or RGB and
+    centre-cropped and resized to `image_size` (default: the smallest side of the
+    first image).
     """
-    import keras
     from PIL import Image, UnidentifiedImageError
 
     folder = pathlib.Path(folder)
@@ -182,20 +219,45 @@ def folder_dataset(
                 f"(at least two), but {found}."
             )
     if channels is None:
-        channels = 1 if first_mode in ("1", "L", "I", "I;16", "F") else 3
+        channels = 1 if first_mode in ("1", "L", "LA", "I", "I;16", "F") else 3
     image_size = image_size or min(first_size)
-    dataset = keras.utils.image_dataset_from_directory(
-        folder,
-        labels="inferred" if labels else None,
-        label_mode="int",
-        color_mode="grayscale" if channels == 1 else "rgb",
-        image_size=(image_size, image_size),
-        batch_size=None,
-        shuffle=True,
-        seed=seed,
-        crop_to_aspect_ratio=True,
-        verbose=False,
-    )
+    check_image_size(image_size)
+    shape = (image_size, image_size, channels)
+
+    def load(path: bytes) -> np.ndarray:
+        return load_image(path.decode(), image_size, channels)
+
     if labels:
-        return dataset.map(lambda image, label: (image / 127.5 - 1.0, tf.cast(label, tf.int32)))
-    return dataset.map(lambda image: (image / 127.5 - 1.0, tf.constant(-1, tf.int32)))
+        # One sub-folder per class, ids in the sorted order of their names (as
+        # Keras's `image_dataset_from_directory` numbers them).
+        classes = sorted({path.relative_to(folder).parts[0] for path in files if path.parent != folder})
+        if not classes or any(path.parent == folder for path in files):
+            raise ValueError(
+                f"Labels from an image folder need one sub-folder per class and no image directly in {folder}."
+            )
+        ids = [classes.index(path.relative_to(folder).parts[0]) for path in files]
+    else:
+        ids = [-1] * len(files)
+    dataset = tf.data.Dataset.from_tensor_slices(([str(path) for path in files], tf.constant(ids, tf.int32)))
+    dataset = dataset.shuffle(len(files), seed=seed)
+    return dataset.map(
+        lambda path, label: (
+            tf.ensure_shape(tf.numpy_function(load, [path], tf.float32, stateful=False), shape),
+            label,
+        ),
+        num_parallel_calls=tf.data.AUTOTUNE,
+    )
+
+
+def load_image(path: str | pathlib.Path, image_size: int, channels: int) -> np.ndarray:
+    """One image file in [-1, 1], shaped (image_size, image_size, channels): the first
+    frame, converted to gray ("L") or RGB by Pillow, centre-cropped to a square and
+    resized bilinearly."""
+    from PIL import Image, ImageOps
+
+    with Image.open(path) as image:
+        image.seek(0)
+        image = image.convert("L" if channels == 1 else "RGB")
+        image = ImageOps.fit(image, (image_size, image_size), Image.Resampling.BILINEAR)
+        array = np.asarray(image, dtype="float32") / 127.5 - 1.0
+    return array[..., None] if channels == 1 else array
