@@ -72,7 +72,7 @@ def fault_point(name: str) -> None:
 
 def remove_temporaries(folder: str | os.PathLike) -> list[pathlib.Path]:
     """Delete what a killed `atomic_path` left in `folder` (and below): the hidden
-    `.NAME.XXXX.tmp*` files and folders. Returns what was removed."""
+    `.NAME.<random>.tmp*` files and folders. Returns what was removed."""
     removed = []
     for path in sorted(pathlib.Path(folder).rglob(".*.tmp*"), reverse=True):
         if ".tmp" in path.name and path.exists():
