@@ -17,6 +17,7 @@ import keras
 from keras import layers
 
 from zoo import spec as spec_lib
+from zoo.layers import MinibatchStdDev
 
 NORMALIZATIONS = ("batch", "layer", None)
 
@@ -118,13 +119,20 @@ def mlp_discriminator(
     normalization: str | None = None,
     spectral_norm: bool = False,
     outputs: int = 1,
+    minibatch_std: bool = False,
     name: str = "discriminator",
 ) -> keras.Model:
-    """Goodfellow et al. 2014: a multilayer perceptron from a sample to a score (logit)."""
+    """Goodfellow et al. 2014: a multilayer perceptron from a sample to a score (logit).
+
+    `minibatch_std` appends the batch's mean standard deviation as one more feature
+    before the last hidden layer (Karras et al. 2018, `zoo.layers.MinibatchStdDev`).
+    """
     _check_normalization(normalization)
     sample = keras.Input(tuple(data_shape), name="sample")
     x = layers.Flatten(name="flatten")(sample)
     for index in range(hidden_layers):
+        if minibatch_std and index == hidden_layers - 1:
+            x = MinibatchStdDev(name="minibatch_std")(x)
         x = _dense(width, spectral_norm, name=f"dense_{index}")(x)
         for layer in _normalization(normalization, name=f"norm_{index}"):
             x = layer(x)
@@ -138,13 +146,31 @@ def dcgan_generator(
     image_shape: tuple[int, int, int],
     width: int = 64,
     output_activation: str | None = "tanh",
+    content_size: int | None = None,
     name: str = "generator",
 ) -> keras.Model:
     """Radford et al. 2015: project z (and the other declared inputs, concatenated)
     to 4x4, then stride-2 transposed convolutions with batch norm and ReLU, tanh on
     the output. Filters halve at each step, ending at `width` before the output layer.
+
+    `content_size` fits the generator to data that was made by upscaling: the
+    network draws `content_size` x `content_size` images and resizes them bilinearly
+    to `image_shape`, exactly as `zoo.data.images.digits_arrays` makes 32x32 digits
+    from scikit-learn's 8x8 ones. Every generated image then lies in the set of
+    upscaled images the data lives in, instead of the network having to learn the
+    interpolation's smoothness (and spending its capacity on 16x the pixels).
     """
-    steps = upsampling_steps(image_shape)
+    height = image_shape[0]
+    if content_size is not None:
+        if content_size != int(content_size) or not 8 <= content_size <= height:
+            raise ValueError(f"content_size must be an integer in [8, {height}] (the image side), got {content_size}.")
+        content_size = int(content_size)
+        drawn_shape = (content_size, content_size, image_shape[-1])
+        steps = upsampling_steps(drawn_shape)
+        if image_shape[1] != height:
+            upsampling_steps(image_shape)  # the same clear error on non-square images
+    else:
+        steps = upsampling_steps(image_shape)
     inputs, x = input_layers(input_spec)
     filters = width * 2 ** (steps - 1)
     x = layers.Dense(4 * 4 * filters, use_bias=False, name="project")(x)
@@ -158,6 +184,8 @@ def dcgan_generator(
         x = layers.ReLU(name=f"up_{step}_relu")(x)
     x = layers.Conv2DTranspose(image_shape[-1], 4, strides=2, padding="same", name="to_image")(x)
     image = layers.Activation(output_activation or "linear", name="image")(x)
+    if content_size is not None and content_size != height:
+        image = layers.Resizing(height, image_shape[1], interpolation="bilinear", name="upscale")(image)
     return keras.Model(inputs if len(inputs) > 1 else inputs[0], image, name=name)
 
 
@@ -167,10 +195,14 @@ def dcgan_discriminator(
     normalization: str | None = "batch",
     spectral_norm: bool = False,
     outputs: int = 1,
+    minibatch_std: bool = False,
     name: str = "discriminator",
 ) -> keras.Model:
     """Radford et al. 2015: stride-2 convolutions with LeakyReLU(0.2) down to 4x4,
     normalization on every layer but the first, then one linear score.
+
+    `minibatch_std` appends the batch's mean standard deviation as one more feature
+    map at 4x4, before the score (Karras et al. 2018, `zoo.layers.MinibatchStdDev`).
     """
     _check_normalization(normalization)
     steps = upsampling_steps(image_shape)
@@ -184,6 +216,8 @@ def dcgan_discriminator(
                 x = layer(x)
         x = layers.LeakyReLU(0.2, name=f"down_{step}_leaky_relu")(x)
         filters *= 2
+    if minibatch_std:
+        x = MinibatchStdDev(name="minibatch_std")(x)
     x = layers.Flatten(name="flatten")(x)
     score = _dense(outputs, spectral_norm, name="score")(x)
     return keras.Model(image, score, name=name)
