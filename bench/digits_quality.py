@@ -88,6 +88,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", required=True, help="comma-separated rows (see the module docstring)")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + seeds - 1")
     parser.add_argument("--out", type=pathlib.Path, help="write <out>/digits_quality.md (and .json)")
     args = parser.parse_args()
 
@@ -96,7 +97,7 @@ def main() -> None:
     real = np.concatenate([batch.numpy() for batch in test])
     results = {}
     for row, recipe in rows:
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             result = run_row(recipe, seed, real)
             result["load"] = os.getloadavg()[0]
             results.setdefault(row, []).append(result)
