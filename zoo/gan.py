@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, NamedTuple
 
@@ -23,7 +24,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from zoo import losses, networks, spec
+from zoo import losses, networks, spec, stabilizers
 from zoo.io import check_memory
 
 ARCHITECTURES = ("mlp", "dcgan")
@@ -31,6 +32,8 @@ LATENT_PRIORS = spec.PRIORS
 
 #: Heusel et al. 2017 (TTUR): the discriminator learns faster than the generator.
 TTUR_LEARNING_RATES = (1e-4, 4e-4)
+#: The training-health readout logged per epoch (`GAN.discriminator_accuracy`).
+HEALTH_NAMES = ("d_real_accuracy", "d_fake_accuracy")
 
 
 def scale_loss_for_replicas(loss):
@@ -82,6 +85,22 @@ class GAN(keras.Model):
             to use instead of the built ones; saved with the model.
         latent_sampler: callable `batch_size -> z`, replacing the prior when
             training (e.g. to inject noise in a test). Not saved with the model.
+
+    Stabilizers, composable and off by default (`zoo.stabilizers`):
+        content_size: a DCGAN generator that draws `content_size`-pixel images and
+            resizes them bilinearly to `data_shape` (data made by upscaling, such
+            as the digits).
+        ema: decay of an exponential moving average of the generator's weights
+            (Yazici et al. 2019; Karras et al. 2018), e.g. 0.999. The average
+            (`ema_generator`) is what sampling, export and evaluation use; it is
+            saved with the model and resumed.
+        pack: PacGAN (Lin et al. 2018): D judges packs of `pack` samples
+            concatenated along the last axis. The batch size must be a multiple.
+        augment: DiffAugment (Zhao et al. 2020) of real and fake images before D,
+            a comma-separated subset of "color,translation,cutout".
+        r1_gamma: weight gamma of the R1 penalty gamma / 2 * E||grad D(real)||^2
+            added to D's loss (Mescheder et al. 2018).
+        minibatch_std: a minibatch standard deviation feature in D (Karras et al. 2018).
     """
 
     family = "base"
@@ -108,6 +127,9 @@ class GAN(keras.Model):
     #: Each is built by `build_<name>()` unless given to the constructor; config,
     #: save/load and the optimizers' variable lists iterate over this declaration.
     network_roles: ClassVar[dict[str, str | None]] = {"generator": "g", "discriminator": "d"}
+    #: D's score above which a sample is called real, for the accuracy readout
+    #: (`discriminator_accuracy`); None for critics whose scores have no threshold.
+    decision_threshold: float | None = 0.0
     #: The generator input that the second element of a `(samples, condition)`
     #: batch feeds (conditional families: "label"); None for unconditional ones.
     condition_input: str | None = None
@@ -133,10 +155,30 @@ class GAN(keras.Model):
         dataset: str | None = None,
         generator_inputs: list[dict[str, Any]] | None = None,
         latent_sampler: Callable[[Any], Any] | None = None,
+        content_size: int | None = None,
+        ema: float | None = None,
+        pack: int = 1,
+        augment: str | None = None,
+        r1_gamma: float | None = None,
+        minibatch_std: bool = False,
         **kwargs,
     ):
-        given_networks = {name: kwargs.pop(name) for name in list(kwargs) if name in self.network_roles}
+        if ema is not None and not (isinstance(ema, numbers.Real) and 0.0 < ema < 1.0):
+            raise ValueError(f"ema must be a decay in (0, 1) such as 0.999, or None, got {ema!r}.")
+        # The moving average is one more named network, trained by no optimizer, so
+        # that config, save/load and export treat it like the others.
+        roles = dict(self.network_roles, **({"ema_generator": None} if ema is not None else {}))
+        given_networks = {name: kwargs.pop(name) for name in list(kwargs) if name in roles}
         super().__init__(**kwargs)
+        self.network_roles = roles
+        self.ema = None if ema is None else float(ema)
+        self.pack = _whole(pack, "pack")
+        self.augment = ",".join(stabilizers.check_augment(augment)) or None
+        if r1_gamma is not None and not (isinstance(r1_gamma, numbers.Real) and r1_gamma >= 0):
+            raise ValueError(f"r1_gamma must be a non-negative number or None, got {r1_gamma!r}.")
+        self.r1_gamma = None if r1_gamma is None else float(r1_gamma)
+        self.minibatch_std = bool(minibatch_std)
+        self.content_size = None if content_size is None else _whole(content_size, "content_size", minimum=8)
         # === Hyperparameters ===
         try:
             self.data_shape = tuple(_whole(size, "every size of data_shape") for size in data_shape)
@@ -174,6 +216,12 @@ class GAN(keras.Model):
         self.output_activation = output_activation
         self.dataset = dataset
         self.latent_sampler = latent_sampler
+        if self.augment and self.data_kind != "images":
+            raise ValueError(f"augment (DiffAugment) transforms images; this model generates {self.data_kind}.")
+        if self.content_size is not None and architecture != "dcgan":
+            raise ValueError("content_size needs the DCGAN generator (architecture='dcgan').")
+        if self.pack > 1 and self.condition_input is not None:
+            raise ValueError(f"pack judges unconditional samples; the {self.family!r} family is conditional.")
 
         # === Generator inputs ===
         self.generator_inputs = self.build_generator_inputs()
@@ -196,7 +244,11 @@ class GAN(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(name="latent_seed")
 
         # === Trackers ===
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.loss_names}
+        extra = ("r1_penalty",) if self.r1_gamma else ()
+        names = (*self.loss_names, *extra, *HEALTH_NAMES)
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+        # Per thread: a distribution strategy traces each replica's step in its own.
+        self._health = threading.local()
         self.g_optimizer = None
         self.d_optimizer = None
         self.built = True
@@ -214,14 +266,40 @@ class GAN(keras.Model):
             return networks.mlp_generator(
                 self.generator_inputs, self.data_shape, self.width, self.hidden_layers, self.output_activation
             )
-        return networks.dcgan_generator(self.generator_inputs, self.data_shape, self.width, self.output_activation)
+        return networks.dcgan_generator(
+            self.generator_inputs, self.data_shape, self.width, self.output_activation, self.content_size
+        )
 
     def build_discriminator(self) -> keras.Model:
+        # With packing, D sees `pack` samples concatenated along the last axis.
+        shape = (*self.data_shape[:-1], self.data_shape[-1] * self.pack)
         if self.architecture == "mlp":
             return networks.mlp_discriminator(
-                self.data_shape, self.width, self.hidden_layers, self.d_normalization, self.spectral_norm
+                shape,
+                self.width,
+                self.hidden_layers,
+                self.d_normalization,
+                self.spectral_norm,
+                minibatch_std=self.minibatch_std,
             )
-        return networks.dcgan_discriminator(self.data_shape, self.width, self.d_normalization, self.spectral_norm)
+        return networks.dcgan_discriminator(
+            shape, self.width, self.d_normalization, self.spectral_norm, minibatch_std=self.minibatch_std
+        )
+
+    def build_ema_generator(self) -> keras.Model:
+        """A copy of the generator, starting from its weights, that follows their
+        exponential moving average (`ema`)."""
+        average = keras.models.clone_model(self.generator)
+        average.set_weights(self.generator.get_weights())
+        average.name = "ema_generator"
+        average.trainable = False
+        return average
+
+    @property
+    def sampling_generator(self) -> keras.Model:
+        """The network that samples, exports and is evaluated: the moving average
+        of the generator when `ema` is on, the generator otherwise."""
+        return self.ema_generator if self.ema is not None else self.generator
 
     @property
     def named_networks(self) -> dict[str, keras.Model]:
@@ -255,7 +333,7 @@ class GAN(keras.Model):
         output = spec.OUTPUT_NAMES[self.data_kind]
         # A translator takes an `image` and returns one: graph names must differ.
         output = "translated" if output in self.generator_inputs else output
-        return [spec.Exported("generator", self.generator, self.generator_inputs, (output,))]
+        return [spec.Exported("generator", self.sampling_generator, self.generator_inputs, (output,))]
 
     # === The game (families override these) ===
     def discriminator_loss(self, real, condition=None):
@@ -274,7 +352,15 @@ class GAN(keras.Model):
     def discriminate(self, samples, inputs: Mapping[str, Any], training: bool = True):
         """D's scores for `samples` generated from (or, for real samples, paired
         with) `inputs`; conditional families also show D the condition."""
-        return self.discriminator(samples, training=training)
+        return self.discriminator(self.discriminator_view(samples), training=training)
+
+    def discriminator_view(self, samples):
+        """What D is shown of a batch of samples, real or fake alike: DiffAugmented
+        (`augment`), then packed (`pack`). Every family's scores pass through here,
+        so each option holds for all of them, penalties included."""
+        if self.augment:
+            samples = stabilizers.diff_augment(samples, tuple(self.augment.split(",")), self.seed_generator)
+        return stabilizers.pack(samples, self.pack)
 
     def score_real_and_fake(self, real, condition=None):
         """`(D(real), D(fake), fakes)` for one discriminator step, with as many fresh
@@ -282,7 +368,10 @@ class GAN(keras.Model):
         so that batch norm never mixes them."""
         fakes = self.generate_fakes(real, condition)
         real_scores = self.discriminate(real, self.real_inputs(real, condition))
-        return real_scores, self.discriminate(fakes.samples, fakes.inputs), fakes
+        fake_scores = self.discriminate(fakes.samples, fakes.inputs)
+        # Kept for the training-health readout of `train_step` (same trace).
+        self._health.scores = (real_scores, fake_scores)
+        return real_scores, fake_scores, fakes
 
     def score_fakes(self, real, condition=None):
         """`(D(fake), fakes)` on as many fresh fakes as `real` holds, for a generator step."""
@@ -460,27 +549,68 @@ class GAN(keras.Model):
         optimizer.apply_gradients(zip(gradients, variables))
         return {f"{role}_loss": loss, **logs}
 
+    def regularized_discriminator_loss(self, real, condition=None):
+        """The family's discriminator loss plus the base's penalties (R1)."""
+        result = self.discriminator_loss(real, condition)
+        if not self.r1_gamma:
+            return result
+        loss, logs = result if isinstance(result, tuple) else (result, {})
+        inputs = self.condition_inputs(condition)
+        penalty = stabilizers.r1_penalty(lambda points: self.discriminate(points, inputs), real)
+        return loss + 0.5 * self.r1_gamma * penalty, {**logs, "r1_penalty": penalty}
+
+    def discriminator_accuracy(self, real_scores, fake_scores) -> dict[str, Any]:
+        """The training-health readout: the fraction of real samples D calls real and
+        of fakes it calls fake. A score above `decision_threshold` means "real" (0 for
+        the logit families, (a + b) / 2 for LSGAN). A Wasserstein critic has no
+        threshold (its scores drift by any constant): there a real sample counts as
+        recognized when it scores above the fakes' mean, and a fake when below the
+        real samples' mean. Near 1 and 1: D wins outright (G gets little signal);
+        near 0.5: D is fooled, as at the game's equilibrium."""
+        real_scores = ops.cast(real_scores, "float32")
+        fake_scores = ops.cast(fake_scores, "float32")
+        real_threshold = fake_threshold = self.decision_threshold
+        if self.decision_threshold is None:
+            real_threshold, fake_threshold = ops.mean(fake_scores), ops.mean(real_scores)
+        return {
+            "d_real_accuracy": ops.mean(ops.cast(real_scores > real_threshold, "float32")),
+            "d_fake_accuracy": ops.mean(ops.cast(fake_scores < fake_threshold, "float32")),
+        }
+
     def train_step(self, data):
         real, condition = self.unpack_batch(data)
         logs = {}
         for _ in range(self.d_steps):
+            self._health.scores = None
             logs.update(
                 self.optimizer_step(
-                    self.d_optimizer, self.discriminator_variables, self.discriminator_loss, "d", real, condition
+                    self.d_optimizer,
+                    self.discriminator_variables,
+                    self.regularized_discriminator_loss,
+                    "d",
+                    real,
+                    condition,
                 )
             )
             self.after_discriminator_step()
+        if self._health.scores is not None:
+            logs.update(self.discriminator_accuracy(*self._health.scores))
+            self._health.scores = None
         logs.update(
             self.optimizer_step(self.g_optimizer, self.generator_variables, self.generator_loss, "g", real, condition)
         )
+        if self.ema is not None:
+            decay = stabilizers.ema_decay(self.ema, self.g_optimizer.iterations)
+            stabilizers.update_moving_average(self.ema_generator, self.generator, decay)
         logs.update(self.after_train_step(logs))
         for name, value in logs.items():
             self.trackers[name].update_state(ops.cast(value, "float32"))
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        # The readout only for families whose D loss goes through `score_real_and_fake`.
+        return {name: tracker.result() for name, tracker in self.trackers.items() if name in logs}
 
     # === Inference ===
     def call(self, inputs, training=False):
-        return networks.call_with_named_inputs(self.generator, inputs, training=training)
+        return networks.call_with_named_inputs(self.sampling_generator, inputs, training=training)
 
     def sample_inputs(self, n: int, seed: int | None = 0, **fixed: Any) -> dict[str, np.ndarray]:
         """n rows of every generator input drawn from `seed` (`zoo.spec`'s portable
@@ -531,6 +661,12 @@ class GAN(keras.Model):
             "output_activation": self.output_activation,
             "dataset": self.dataset,
             "generator_inputs": self.generator_inputs.get_config(),
+            "content_size": self.content_size,
+            "ema": self.ema,
+            "pack": self.pack,
+            "augment": self.augment,
+            "r1_gamma": self.r1_gamma,
+            "minibatch_std": self.minibatch_std,
         }
         for name in self._custom_networks:
             config[name] = keras.saving.serialize_keras_object(getattr(self, name))
@@ -539,7 +675,7 @@ class GAN(keras.Model):
     @classmethod
     def from_config(cls, config: dict):
         config = dict(config)
-        for name in cls.network_roles:
+        for name in (*cls.network_roles, "ema_generator"):
             if name in config:
                 config[name] = keras.saving.deserialize_keras_object(config[name])
         return cls(**config)

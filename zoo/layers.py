@@ -3,6 +3,7 @@
 - `ReflectionPadding2D`: CycleGAN's reflection padding (Zhu et al. 2017).
 - `SelfAttention`: the self-attention block of SAGAN (Zhang et al. 2019,
   "Self-Attention Generative Adversarial Networks", https://arxiv.org/abs/1805.08318).
+- `MinibatchStdDev`: the minibatch standard deviation of Karras et al. 2018.
 - `PhaseShuffle`: the critic's phase shuffle of WaveGAN (Donahue et al. 2019,
   "Adversarial Audio Synthesis", https://arxiv.org/abs/1802.04208).
 
@@ -196,3 +197,23 @@ class PhaseShuffle(layers.Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "shift": self.shift, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class MinibatchStdDev(layers.Layer):
+    """Minibatch standard deviation (Karras et al. 2018, "Progressive Growing of GANs",
+    section 3, https://arxiv.org/abs/1710.10196): the standard deviation of every
+    feature over the batch, averaged into one number and appended as one more
+    channel (feature). A discriminator can then see that a batch of fakes varies
+    less than a batch of real samples — a signal against mode collapse that no
+    single sample carries.
+    """
+
+    def call(self, x):
+        deviation = ops.sqrt(ops.var(x, axis=0) + 1e-8)
+        statistic = ops.mean(deviation)
+        feature = ops.ones_like(x[..., :1]) * statistic
+        return ops.concatenate([x, feature], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], input_shape[-1] + 1)

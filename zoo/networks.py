@@ -17,7 +17,7 @@ import keras
 from keras import layers
 
 from zoo import spec as spec_lib
-from zoo.layers import PhaseShuffle, SelfAttention
+from zoo.layers import MinibatchStdDev, PhaseShuffle, SelfAttention
 
 NORMALIZATIONS = ("batch", "layer", None)
 
@@ -137,13 +137,20 @@ def mlp_discriminator(
     normalization: str | None = None,
     spectral_norm: bool = False,
     outputs: int = 1,
+    minibatch_std: bool = False,
     name: str = "discriminator",
 ) -> keras.Model:
-    """Goodfellow et al. 2014: a multilayer perceptron from a sample to a score (logit)."""
+    """Goodfellow et al. 2014: a multilayer perceptron from a sample to a score (logit).
+
+    `minibatch_std` appends the batch's mean standard deviation as one more feature
+    before the last hidden layer (Karras et al. 2018, `zoo.layers.MinibatchStdDev`).
+    """
     _check_normalization(normalization)
     sample = keras.Input(tuple(data_shape), name="sample")
     x = layers.Flatten(name="flatten")(sample)
     for index in range(hidden_layers):
+        if minibatch_std and index == hidden_layers - 1:
+            x = MinibatchStdDev(name="minibatch_std")(x)
         x = _dense(width, spectral_norm, name=f"dense_{index}")(x)
         for layer in _normalization(normalization, name=f"norm_{index}"):
             x = layer(x)
@@ -157,6 +164,7 @@ def dcgan_generator(
     image_shape: tuple[int, int, int],
     width: int = 64,
     output_activation: str | None = "tanh",
+    content_size: int | None = None,
     name: str = "generator",
     *,
     normalization: str | None = "batch",
@@ -171,10 +179,26 @@ def dcgan_generator(
     layer in spectral normalization and `attention_resolution` inserts SAGAN's
     self-attention after the feature map of that side (Zhang et al. 2019);
     `normalization` replaces batch norm (`"layer"` or None).
+
+    `content_size` fits the generator to data that was made by upscaling: the
+    network draws `content_size` x `content_size` images and resizes them bilinearly
+    to `image_shape`, exactly as `zoo.data.images.digits_arrays` makes 32x32 digits
+    from scikit-learn's 8x8 ones. Every generated image then lies in the set of
+    upscaled images the data lives in, instead of the network having to learn the
+    interpolation's smoothness (and spending its capacity on 16x the pixels).
     """
     _check_normalization(normalization)
-    steps = upsampling_steps(image_shape)
     check_attention_resolution(attention_resolution, image_shape)
+    height = image_shape[0]
+    if content_size is not None:
+        if content_size != int(content_size) or not 8 <= content_size <= height:
+            raise ValueError(f"content_size must be an integer in [8, {height}] (the image side), got {content_size}.")
+        content_size = int(content_size)
+        steps = upsampling_steps((content_size, content_size, image_shape[-1]))
+        if image_shape[1] != height:
+            upsampling_steps(image_shape)  # the same clear error on non-square images
+    else:
+        steps = upsampling_steps(image_shape)
     inputs, x = input_layers(input_spec)
     filters = width * 2 ** (steps - 1)
 
@@ -197,6 +221,8 @@ def dcgan_generator(
     to_image = layers.Conv2DTranspose(image_shape[-1], 4, strides=2, padding="same", name="to_image")
     x = _spectral(to_image, spectral_norm)(x)
     image = layers.Activation(output_activation or "linear", name="image")(x)
+    if content_size is not None and content_size != height:
+        image = layers.Resizing(height, image_shape[1], interpolation="bilinear", name="upscale")(image)
     return keras.Model(inputs if len(inputs) > 1 else inputs[0], image, name=name)
 
 
@@ -206,6 +232,7 @@ def dcgan_discriminator(
     normalization: str | None = "batch",
     spectral_norm: bool = False,
     outputs: int = 1,
+    minibatch_std: bool = False,
     name: str = "discriminator",
     *,
     attention_resolution: int | None = None,
@@ -216,6 +243,8 @@ def dcgan_discriminator(
 
     `attention_resolution` inserts SAGAN's self-attention after the feature map of
     that side (Zhang et al. 2019), spectrally normalized with the rest.
+    `minibatch_std` appends the batch's mean standard deviation as one more feature
+    map at 4x4, before the score (Karras et al. 2018, `zoo.layers.MinibatchStdDev`).
     """
     _check_normalization(normalization)
     steps = upsampling_steps(image_shape)
@@ -232,6 +261,8 @@ def dcgan_discriminator(
         if image_shape[0] // 2 ** (step + 1) == attention_resolution:
             x = SelfAttention(spectral_norm=spectral_norm, name="self_attention")(x)
         filters *= 2
+    if minibatch_std:
+        x = MinibatchStdDev(name="minibatch_std")(x)
     x = layers.Flatten(name="flatten")(x)
     score = _dense(outputs, spectral_norm, name="score")(x)
     return keras.Model(image, score, name=name)

@@ -54,6 +54,8 @@ class LSGAN(GAN):
         self.fake_target = float(fake_target)
         self.real_target = float(real_target)
         self.generator_target = float(generator_target)
+        # The accuracy readout calls a score nearer b than a "real" (for b > a).
+        self.decision_threshold = (self.fake_target + self.real_target) / 2
         super().__init__(**kwargs)
 
     def discriminator_loss(self, real, condition=None):

@@ -48,6 +48,7 @@ class WGAN(GAN):
     # 3e-4 and swamp the critic's tiny gradients; 1e-16 inside is 1e-8 outside.
     default_optimizer = ("rmsprop", 5e-5, {"rho": 0.99, "epsilon": 1e-16})
     loss_names = ("d_loss", "g_loss", "wasserstein_distance")
+    decision_threshold = None  # a critic's scores have no threshold
 
     def __init__(self, clip_value: float = 0.01, **kwargs):
         if not clip_value > 0:

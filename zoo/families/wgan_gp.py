@@ -40,6 +40,7 @@ class WGANGP(GAN):
     default_d_normalization = "layer"
     default_optimizer = ("adam", 1e-4, {"beta_1": 0.0, "beta_2": 0.9})
     loss_names = ("d_loss", "g_loss", "wasserstein_distance", "gradient_penalty")
+    decision_threshold = None  # a critic's scores have no threshold
 
     def __init__(self, gp_weight: float = 10.0, **kwargs):
         if not gp_weight >= 0:

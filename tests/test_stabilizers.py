@@ -1,0 +1,181 @@
+"""The stabilizers of the base GAN (issue 13): each does what its paper says."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import zoo
+from zoo import stabilizers
+from zoo.layers import MinibatchStdDev
+
+
+def _images(n=16, size=8, seed=0):
+    return np.random.default_rng(seed).uniform(-1, 1, (n, size, size, 1)).astype("float32")
+
+
+# === PacGAN ===
+def test_pack_concatenates_consecutive_samples_along_the_last_axis():
+    samples = np.arange(4 * 2 * 2 * 3, dtype="float32").reshape(4, 2, 2, 3)
+    packed = keras.ops.convert_to_numpy(stabilizers.pack(samples, 2))
+    assert packed.shape == (2, 2, 2, 6)
+    np.testing.assert_array_equal(packed[1], np.concatenate([samples[2], samples[3]], axis=-1))
+    vectors = np.arange(12, dtype="float32").reshape(6, 2)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(stabilizers.pack(vectors, 3))[1], vectors[3:6].ravel())
+
+
+def test_packed_discriminator_judges_packs():
+    model = zoo.create("gan", data_shape=(2,), latent_dim=2, width=8, pack=4)
+    assert model.discriminator.input_shape == (None, 8)
+    scores = model.discriminate(np.zeros((16, 2), "float32"), {})
+    assert tuple(scores.shape) == (4, 1)
+
+
+# === EMA ===
+def test_ema_decay_warms_up_then_holds():
+    assert float(stabilizers.ema_decay(0.999, 0)) == pytest.approx(0.1)
+    assert float(stabilizers.ema_decay(0.999, 10**6)) == pytest.approx(0.999)
+
+
+def test_update_moving_average_follows_the_formula():
+    network = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2), keras.layers.BatchNormalization()])
+    average = keras.models.clone_model(network)
+    before = [w.copy() for w in average.get_weights()]
+    for weight in network.weights:
+        weight.assign(weight + 1.0)
+    stabilizers.update_moving_average(average, network, 0.9)
+    for averaged, old, new, variable in zip(average.get_weights(), before, network.get_weights(), network.weights):
+        expected = 0.9 * old + 0.1 * new if variable.trainable else new
+        np.testing.assert_allclose(averaged, expected, rtol=1e-6)
+
+
+def test_ema_generator_is_what_samples_and_it_is_saved(tmp_path):
+    model = zoo.create("dcgan", data_shape=(8, 8, 1), latent_dim=4, width=8, ema=0.9)
+    assert "ema_generator" in model.named_networks
+    model.compile()
+    model.fit(_images(), batch_size=8, epochs=2, verbose=0)
+    z = model.sample_noise(4, seed=1)
+    from_average = keras.ops.convert_to_numpy(model.ema_generator(z, training=False))
+    from_generator = keras.ops.convert_to_numpy(model.generator(z, training=False))
+    assert np.abs(from_average - from_generator).max() > 1e-4  # they differ after training
+    np.testing.assert_allclose(model.generate(z), from_average, atol=1e-6)
+    assert model.exports()[0].network is model.ema_generator
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    assert loaded.ema == 0.9
+    np.testing.assert_allclose(loaded.generate(z), from_average, atol=1e-6)
+
+
+def test_ema_must_be_a_decay():
+    with pytest.raises(ValueError, match="ema must be a decay"):
+        zoo.create("gan", data_shape=(2,), latent_dim=2, width=8, ema=1.5)
+
+
+# === DiffAugment ===
+def test_translation_shifts_with_zero_padding():
+    image = np.zeros((1, 8, 8, 1), "float32")
+    image[0, 3, 4, 0] = 1.0
+    rows = stabilizers._shift_matrices(np.array([1], "int32"), 8)
+    columns = stabilizers._shift_matrices(np.array([-2], "int32"), 8)
+    shifted = keras.ops.convert_to_numpy(keras.ops.einsum("bij,bjkc,blk->bilc", rows, image, columns))
+    assert shifted[0, 4, 2, 0] == 1.0 and shifted.sum() == 1.0
+    edge = np.zeros((1, 8, 8, 1), "float32")
+    edge[0, 7, 0, 0] = 1.0  # shifted out of the image: zero padding, no wrap-around
+    pushed = keras.ops.einsum("bij,bjkc,blk->bilc", rows, edge, columns)
+    assert float(keras.ops.sum(pushed)) == 0.0
+
+
+def test_cutout_zeroes_a_quarter_and_gradients_flow():
+    images = tf.constant(np.ones((32, 8, 8, 1), "float32"))
+    seed = keras.random.SeedGenerator(0)
+    cut = keras.ops.convert_to_numpy(stabilizers.diff_augment(images, ("cutout",), seed))
+    zeroed = (cut == 0).sum(axis=(1, 2, 3))
+    assert zeroed.max() == 16 and zeroed.min() >= 4  # a 4x4 square, clipped at the border
+    with tf.GradientTape() as tape:
+        tape.watch(images)
+        total = tf.reduce_sum(stabilizers.diff_augment(images, stabilizers.AUGMENTATIONS, seed))
+    gradients = tape.gradient(total, images)
+    assert gradients is not None and float(tf.reduce_sum(tf.abs(gradients))) > 0
+
+
+def test_augment_reaches_the_discriminator_and_checks_its_policy():
+    model = zoo.create("dcgan", data_shape=(8, 8, 1), latent_dim=4, width=8, augment="translation,cutout")
+    images = _images(4)
+    assert np.abs(keras.ops.convert_to_numpy(model.discriminator_view(images)) - images).max() > 0
+    with pytest.raises(ValueError, match="unknown \\['flip'\\]"):
+        zoo.create("dcgan", data_shape=(8, 8, 1), latent_dim=4, width=8, augment="flip")
+    with pytest.raises(ValueError, match="augment"):
+        zoo.create("gan", data_shape=(2,), latent_dim=2, width=8, augment="color")
+
+
+# === R1 ===
+def test_r1_penalty_of_a_linear_discriminator_is_its_squared_weight_norm():
+    weights = tf.constant([[0.5], [-2.0], [1.0]])
+    real = tf.constant(np.random.default_rng(0).normal(size=(5, 3)).astype("float32"))
+    penalty = stabilizers.r1_penalty(lambda x: tf.matmul(x, weights), real)
+    assert float(penalty) == pytest.approx(0.25 + 4.0 + 1.0)
+
+
+def test_r1_gamma_adds_the_weighted_penalty_to_the_discriminator_loss():
+    model = zoo.create("gan", data_shape=(2,), latent_dim=2, width=8, r1_gamma=4.0)
+    model.compile()
+    real = tf.constant(np.random.default_rng(1).normal(size=(8, 2)).astype("float32"))
+    keras.utils.set_random_seed(3)
+    model.seed_generator = keras.random.SeedGenerator(3)
+    loss, logs = model.regularized_discriminator_loss(real)
+    model.seed_generator = keras.random.SeedGenerator(3)
+    plain = model.discriminator_loss(real)
+    assert float(loss) == pytest.approx(float(plain) + 2.0 * float(logs["r1_penalty"]), rel=1e-5)
+    assert float(logs["r1_penalty"]) > 0
+    history = model.fit(real, batch_size=8, epochs=1, verbose=0).history
+    assert "r1_penalty" in history
+
+
+# === Minibatch standard deviation ===
+def test_minibatch_std_appends_the_mean_deviation():
+    x = np.random.default_rng(0).normal(size=(6, 4, 4, 3)).astype("float32")
+    out = keras.ops.convert_to_numpy(MinibatchStdDev()(x))
+    assert out.shape == (6, 4, 4, 4)
+    np.testing.assert_allclose(out[..., 3], np.sqrt(x.var(axis=0) + 1e-8).mean(), rtol=1e-5)
+    model = zoo.create("dcgan", data_shape=(8, 8, 1), latent_dim=4, width=8, minibatch_std=True)
+    assert any(isinstance(layer, MinibatchStdDev) for layer in model.discriminator.layers)
+
+
+# === A generator fitted to upscaled data ===
+def test_content_size_generator_upscales_like_the_data():
+    model = zoo.create("dcgan", data_shape=(32, 32, 1), latent_dim=4, width=8, content_size=8)
+    drawn = keras.Model(model.generator.inputs, model.generator.get_layer("image").output)
+    z = model.sample_noise(3)
+    small = keras.ops.convert_to_numpy(drawn(z))
+    assert small.shape == (3, 8, 8, 1)
+    expected = tf.image.resize(small, (32, 32), method="bilinear").numpy()
+    np.testing.assert_allclose(model.generate(z), expected, atol=1e-5)
+    with pytest.raises(ValueError, match="content_size must be an integer in \\[8, 32\\]"):
+        zoo.create("dcgan", data_shape=(32, 32, 1), latent_dim=4, width=8, content_size=64)
+
+
+# === Training-health readout ===
+def test_discriminator_accuracy_counts_the_right_calls():
+    model = zoo.create("gan", data_shape=(2,), latent_dim=2, width=8)
+    accuracy = model.discriminator_accuracy(np.array([[1.0], [-1.0], [2.0], [3.0]]), np.array([[-1.0], [0.5]]))
+    assert float(accuracy["d_real_accuracy"]) == pytest.approx(0.75)
+    assert float(accuracy["d_fake_accuracy"]) == pytest.approx(0.5)
+    critic = zoo.create("wgan_gp", data_shape=(2,), latent_dim=2, width=8)
+    # No threshold: real above the fakes' mean (0), fakes below the real mean (5).
+    accuracy = critic.discriminator_accuracy(np.array([[10.0], [-1.0]]), np.array([[-3.0], [3.0], [6.0]]))
+    assert float(accuracy["d_real_accuracy"]) == pytest.approx(0.5)
+    assert float(accuracy["d_fake_accuracy"]) == pytest.approx(2 / 3)
+
+
+def test_fit_logs_the_readout_and_options_survive_the_config():
+    model = zoo.create("gan", data_shape=(2,), latent_dim=2, width=8, pack=2, minibatch_std=True, ema=0.5)
+    model.compile()
+    history = model.fit(np.random.default_rng(0).normal(size=(32, 2)).astype("float32"), batch_size=8, verbose=0)
+    for name in ("d_real_accuracy", "d_fake_accuracy"):
+        assert 0.0 <= history.history[name][0] <= 1.0
+    config = model.get_config()
+    clone = type(model).from_config(config)
+    assert clone.get_config() == config
+    assert (clone.pack, clone.minibatch_std, clone.ema) == (2, True, 0.5)
