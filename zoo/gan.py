@@ -567,8 +567,11 @@ class GAN(keras.Model):
         recognized when it scores above the fakes' mean, and a fake when below the
         real samples' mean. Near 1 and 1: D wins outright (G gets little signal);
         near 0.5: D is fooled, as at the game's equilibrium."""
-        real_scores = ops.cast(real_scores, "float32")
-        fake_scores = ops.cast(fake_scores, "float32")
+        # A discriminator with several heads (ACGAN, InfoGAN) is read by its score.
+        real_scores, fake_scores = (
+            ops.cast(scores["score"] if isinstance(scores, Mapping) else scores, "float32")
+            for scores in (real_scores, fake_scores)
+        )
         real_threshold = fake_threshold = self.decision_threshold
         if self.decision_threshold is None:
             real_threshold, fake_threshold = ops.mean(fake_scores), ops.mean(real_scores)
