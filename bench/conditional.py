@@ -45,7 +45,7 @@ from machine import describe_machine
 import recipes
 import zoo
 from recipes.recipe import build_dataset
-from zoo.callbacks import grid_inputs
+from zoo.callbacks import grid_inputs, save_reconstruction_grid
 from zoo.data import digits_arrays
 from zoo.io import write_text
 from zoo.metrics import extractors, scores
@@ -111,10 +111,8 @@ def probe_accuracy(model, train_images, train_labels, test_images, test_labels) 
 
 def grid(model, family: str, path: pathlib.Path, test_images) -> pathlib.Path:
     if family == "bigan":
-        # Rows of ten real digits, each followed by the row of their G(E(x)).
-        real = test_images[:40].reshape(4, 10, *test_images.shape[1:])
-        rows = [part for row in real for part in (row, model.generate(model.encode(row)))]
-        return save_samples(np.concatenate(rows), path, columns=10)[0]
+        # The run folder's picture (`gan-zoo train bigan_digits`), on held-out digits.
+        return save_reconstruction_grid(model.reconstruct, test_images[:40], path)
     sweep = "code" if family == "infogan" else None
     inputs, columns = grid_inputs(model, 100, seed=0, sweep=sweep)
     return save_samples(model.generate(inputs), path, columns=columns)[0]
@@ -232,8 +230,8 @@ def report(out: pathlib.Path) -> str:
             "Grids (first seed): "
             + ", ".join(f"[{family}]({record['grid']})" for family, record in records.items())
             + ". cgan / acgan: one row per requested label; infogan: one row per value of the categorical code,"
-            " the first continuous code swept from -1 to 1 along each row; bigan: rows of real held-out digits,"
-            " each followed by its reconstructions G(E(x)).",
+            " the first continuous code swept from -1 to 1 along each row; bigan: real held-out digits, each"
+            " followed by its reconstruction G(E(x)) (five pairs a row).",
             "",
             (
                 "The issue's targets: label accuracy of at least 90% (cgan, acgan), a nearest-generation error of at"

@@ -14,7 +14,14 @@ import numpy as np
 import zoo
 from recipes import run_state
 from zoo.backup import AtomicBackupAndRestore
-from zoo.callbacks import LinearDecay, LossPlot, SampleGrid, TranslationGrid, save_translation_grid
+from zoo.callbacks import (
+    LinearDecay,
+    LossPlot,
+    ReconstructionGrid,
+    SampleGrid,
+    TranslationGrid,
+    save_translation_grid,
+)
 from zoo.data import load_dataset, load_domains
 from zoo.guards import FaultPoints, HistoryCSV, StopOnNonFinite, check_data
 from zoo.io import atomic_path, remove_temporaries, write_text
@@ -88,6 +95,9 @@ class RunResult:
     files: dict[str, pathlib.Path]
 
 
+#: Real samples shown with their reconstructions by a model with an encoder.
+RECONSTRUCTED = 20
+
 #: Callbacks a recipe can name, built from the recipe.
 RECIPE_CALLBACKS = ("linear_decay",)
 
@@ -142,7 +152,9 @@ def run_recipe(
 
     The folder receives `recipe.json`, `state.json` (how far the run got),
     `samples/epoch_NNN.png` (a fixed-input grid per epoch), `history.csv`,
-    `loss.png`, TensorBoard logs in `logs/`, the final `model.keras` and, with
+    `loss.png`, TensorBoard logs in `logs/`, for a model with an encoder (BiGAN)
+    `reconstructions/epoch_NNN.png` (real samples of the first batch beside
+    G(E(x))), the final `model.keras` and, with
     `export_onnx`, one ONNX file per exported network (`generator.onnx`, ...) plus
     `samples_onnx.png` drawn through onnxruntime. Every file is written to a
     temporary name and renamed into place.
@@ -202,6 +214,11 @@ def run_recipe(
         # CoGAN's pairs side by side; a continuous code (InfoGAN) swept along each row.
         sweep = next((item.name for item in model.generator_inputs.of_kind("continuous")), None)
         grid = SampleGrid(files["samples"], sweep=sweep)
+    grids = [grid]
+    if callable(getattr(model, "reconstruct", None)):
+        # A model with an encoder (BiGAN): real samples of the first batch beside G(E(x)).
+        files["reconstructions"] = directory / "reconstructions"
+        grids.append(ReconstructionGrid(files["reconstructions"], np.asarray(first)[:RECONSTRUCTED]))
     backup = AtomicBackupAndRestore(directory / "backup")
     history: dict[str, list[float]] = {}
     start = time.perf_counter()
@@ -229,7 +246,7 @@ def run_recipe(
             backup,  # after the history: a kill between them repeats the epoch, never loses its row
             RecordProgress(directory, progress),
             LossPlot(files["loss_plot"], csv_path=files["history"]),
-            grid,
+            *grids,
             keras.callbacks.TensorBoard(str(directory / "logs"), write_graph=False),
             FaultPoints(),
         ]

@@ -27,6 +27,7 @@ ARTIFACTS = (
     STATE_FILE,
     "recipe.json",
     "samples",
+    "reconstructions",
     "history.csv",
     "loss.png",
     "logs",

@@ -23,6 +23,7 @@ from recipes.recipe import build_dataset
 from zoo import losses
 from zoo.callbacks import grid_inputs
 from zoo.data import digits_arrays
+from zoo.images import to_uint8
 
 TOLERANCE = 1e-4
 FAMILIES = ("cgan", "acgan", "infogan", "bigan")
@@ -260,6 +261,39 @@ def test_the_digits_recipe_runs_and_exports_every_network(name, tmp_path):
     )
     result = run_recipe(recipe, tmp_path, verbose=0)
     assert (tmp_path / "samples" / "epoch_001.png").exists() and result.files["onnx_samples"].exists()
+    if name == "bigan":
+        # Real digits of the run's first batch in the even columns, G(E(x)) beside each.
+        keras.utils.set_random_seed(0)
+        real = np.asarray(next(iter(build_dataset(recipe))))[:20]
+        tiles = grid_tiles(tmp_path / "reconstructions" / "epoch_001.png", real.shape[1], columns=10)
+        np.testing.assert_array_equal(tiles[:, 0], to_uint8(real[::5]))
+        reconstructed = to_uint8(result.model.reconstruct(real[::5]))
+        np.testing.assert_allclose(tiles[:, 1], reconstructed, atol=1)
+        assert np.abs(tiles[:, 1].astype(int) - tiles[:, 0]).max() > 10  # not the real digits again
+    else:
+        assert not (tmp_path / "reconstructions").exists()
     exported = sorted(path.name for path in tmp_path.glob("*.onnx"))
     assert exported == sorted(f"{item.name}.onnx" for item in result.model.exports())
     assert export.read_metadata(tmp_path / "generator.onnx")["dataset"] == "digits"
+
+
+def grid_tiles(path, side: int, columns: int, padding: int = 1) -> np.ndarray:
+    """The (rows, columns, side, side, 1) uint8 tiles of a gray grid PNG
+    (`zoo.images.save_image_grid`: 1-pixel padding, upscaled by a whole factor)."""
+    from PIL import Image
+
+    with Image.open(path) as picture:
+        pixels = np.asarray(picture)
+    scale = pixels.shape[1] // (columns * (side + padding) + padding)
+    pixels = pixels[::scale, ::scale]
+    rows = (pixels.shape[0] - padding) // (side + padding)
+    step = side + padding
+    return np.array(
+        [
+            [
+                pixels[padding + r * step : r * step + step, padding + c * step : c * step + step, None]
+                for c in range(columns)
+            ]
+            for r in range(rows)
+        ]
+    )

@@ -149,9 +149,45 @@ def save_translation_grid(
     tiles = []
     for triplet in triplets:
         as_rgb = [np.repeat(part, channels, axis=-1) if part.shape[-1] != channels else part for part in triplet]
-        # Sample by sample: input, translation, reconstruction side by side.
-        tiles.append(np.stack(as_rgb, axis=1).reshape(-1, *as_rgb[0].shape[1:]))
+        tiles.append(side_by_side(as_rgb))  # input, translation, reconstruction
     return save_samples(np.concatenate(tiles), path, columns=3 * per_row)[0]
+
+
+def side_by_side(parts: list[np.ndarray]) -> np.ndarray:
+    """Equally shaped batches interleaved sample by sample: part 0's first sample,
+    part 1's first, ..., then the second samples; a grid with `len(parts)` times k
+    columns shows each sample's parts next to each other."""
+    return np.stack([np.asarray(part) for part in parts], axis=1).reshape(-1, *np.shape(parts[0])[1:])
+
+
+class ReconstructionGrid(keras.callbacks.Callback):
+    """Every `every` epochs, write `directory/epoch_NNN.png` for a model with an
+    encoder (BiGAN): fixed real samples, each followed by its reconstruction
+    G(E(x)) (`model.reconstruct`), `per_row` pairs a row, so the grid shows how far
+    the encoder inverts the generator (Donahue et al. 2017, fig. 3)."""
+
+    def __init__(self, directory: str | pathlib.Path, images: np.ndarray, every: int = 1, per_row: int = 5):
+        super().__init__()
+        if every < 1:
+            raise ValueError(f"every must be at least 1, got {every}.")
+        self.directory = pathlib.Path(directory)
+        self.images = np.asarray(images)
+        self.every = every
+        self.per_row = per_row
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        path = self.directory / f"epoch_{epoch + 1:03d}.png"
+        save_reconstruction_grid(self.model.reconstruct, self.images, path, self.per_row)
+
+
+def save_reconstruction_grid(
+    reconstruct, images: np.ndarray, path: str | pathlib.Path, per_row: int = 5
+) -> pathlib.Path:
+    """A PNG of (real, reconstruction) pairs, `per_row` pairs a row: the even
+    columns are `images`, each odd column `reconstruct` of its left neighbour."""
+    return save_samples(side_by_side([images, reconstruct(images)]), path, columns=2 * per_row)[0]
 
 
 def _sweep_inputs(model, num_samples, seed, sweep, sweep_index, categorical, fixed):

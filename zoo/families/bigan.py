@@ -7,7 +7,8 @@ fakes (eq. 3). At the optimum E inverts G, so E(x) is a learned representation o
 and G(E(x)) a reconstruction, though no reconstruction loss is ever used. The fakes'
 z travels with them (`fakes.inputs`), and the base class's `real_inputs` hook pairs
 real samples with E(x). G and E minimize the 2014 loss with the labels swapped
-(the non-saturating form, sec. 3.4). `model.encode(x)`; the export adds
+(the non-saturating form, sec. 3.4). `model.encode(x)`, `model.reconstruct(x)`
+(G(E(x)), drawn beside x by `zoo.callbacks.ReconstructionGrid`); the export adds
 `encoder.onnx` (input `image`, output `z`).
 """
 
@@ -75,3 +76,7 @@ class BiGAN(GAN):
         """E(x) for samples of the data's shape, in inference mode."""
         exported = self.exports()[1]
         return exported.run({exported.inputs.names[0]: samples}, batch_size)
+
+    def reconstruct(self, samples, batch_size: int = 256) -> np.ndarray:
+        """G(E(x)): what the generator makes of a sample's code (never trained to equal x)."""
+        return self.generate(self.encode(samples, batch_size), batch_size=batch_size)
