@@ -13,7 +13,8 @@ baseline measured in the same run:
   classifier calls most of its 100 samples (majority vote); every held-out real digit
   is then labelled by the code of its nearest generation (classifier features) and
   the error counted; also the mutual information between code and classifier label
-  (at most log 10 = 2.30 nats). Baseline: the same on a freshly initialized model.
+  on those samples, in bits (at most log2 10 = 3.32 bits: each code one digit, every
+  digit one code). Baseline: the same on a freshly initialized model.
   Plus the code-sweep grid (rows: category; columns: the first continuous code).
 - bigan: a logistic-regression probe (scikit-learn) trained on E(x) of the training
   digits, accuracy on the held-out digits, against the same probe on the encoder of
@@ -94,7 +95,7 @@ def code_structure(model, classifier, features, test_images, test_labels, seed: 
     nearest_code = codes[distances.argmin(1)]
     return {
         "nearest_error": float(np.mean(digit_of_code[nearest_code] != test_labels)),
-        "mutual_information": float(mutual_info_score(codes, predicted)),
+        "mutual_information": float(mutual_info_score(codes, predicted) / np.log(2.0)),  # in bits
         "digits_covered": len(set(digit_of_code.tolist())),
     }
 
@@ -180,12 +181,12 @@ def main() -> None:
         elif family == "infogan":
             measured_text = (
                 f"nearest-generation error {mean_std(results['nearest_error'], True)}; I(code; label) "
-                f"{mean_std(results['mutual_information'])} nats; digits covered by the 10 codes "
+                f"{mean_std(results['mutual_information'])} bits; digits covered by the 10 codes "
                 f"{mean_std(results['digits_covered'])}"
             )
             baseline_text = (
                 f"untrained model: error {mean_std(results['untrained_nearest_error'], True)}, I "
-                f"{mean_std(results['untrained_mutual_information'])} nats (max log 10 = 2.30)"
+                f"{mean_std(results['untrained_mutual_information'])} bits (max log2 10 = 3.32)"
             )
         else:
             measured_text = f"probe accuracy on E(x) {mean_std(results['probe'], True)}"

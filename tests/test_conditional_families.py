@@ -272,6 +272,16 @@ def test_the_digits_recipe_runs_and_exports_every_network(name, tmp_path):
         assert np.abs(tiles[:, 1].astype(int) - tiles[:, 0]).max() > 10  # not the real digits again
     else:
         assert not (tmp_path / "reconstructions").exists()
+    if name == "infogan":
+        # The code sweep: row r is category r, the first code runs from -1 to 1 along
+        # each row (64 samples: 6 columns), z and the second code are fixed.
+        tiles = grid_tiles(tmp_path / "samples" / "epoch_001.png", 8, columns=6)
+        z, code = (result.model.sample_inputs(1, seed=0)[key] for key in ("z", "code"))
+        swept = np.repeat(code, 60, axis=0)
+        swept[:, 0] = np.tile(np.linspace(-1, 1, 6), 10)
+        inputs = {"z": np.repeat(z, 60, axis=0), "category": np.repeat(np.arange(10, dtype="int32"), 6), "code": swept}
+        expected = to_uint8(result.model.generate(inputs)).reshape(10, 6, 8, 8, 1)
+        np.testing.assert_allclose(tiles, expected, atol=1)
     exported = sorted(path.name for path in tmp_path.glob("*.onnx"))
     assert exported == sorted(f"{item.name}.onnx" for item in result.model.exports())
     assert export.read_metadata(tmp_path / "generator.onnx")["dataset"] == "digits"
