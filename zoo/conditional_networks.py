@@ -20,6 +20,19 @@ from zoo import networks
 CONDITIONINGS = ("concat", "projection")
 
 
+def discriminator_options(model) -> dict:
+    """The shared discriminator's hyperparameters, read off a `zoo.GAN`, as the
+    keyword arguments every builder of this module takes."""
+    return {
+        "data_shape": model.data_shape,
+        "architecture": model.architecture,
+        "width": model.width,
+        "hidden_layers": model.hidden_layers,
+        "normalization": model.d_normalization,
+        "spectral_norm": model.spectral_norm,
+    }
+
+
 def discriminator_trunk(
     data_shape: tuple[int, ...],
     architecture: str,

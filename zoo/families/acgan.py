@@ -51,13 +51,7 @@ class ACGAN(GAN):
 
     def build_discriminator(self):
         return conditional_networks.headed_discriminator(
-            self.data_shape,
-            self.architecture,
-            self.width,
-            self.hidden_layers,
-            self.d_normalization,
-            self.spectral_norm,
-            heads={"class_logits": self.num_classes},
+            **conditional_networks.discriminator_options(self), heads={"class_logits": self.num_classes}
         )
 
     def discriminator_loss(self, real, condition=None):

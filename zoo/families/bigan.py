@@ -48,13 +48,7 @@ class BiGAN(GAN):
 
     def build_discriminator(self):
         return conditional_networks.joint_discriminator(
-            self.data_shape,
-            self.latent_dim,
-            self.architecture,
-            self.width,
-            self.hidden_layers,
-            self.d_normalization,
-            self.spectral_norm,
+            **conditional_networks.discriminator_options(self), latent_dim=self.latent_dim
         )
 
     def real_inputs(self, real, condition=None):

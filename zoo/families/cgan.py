@@ -51,14 +51,9 @@ class CGAN(GAN):
 
     def build_discriminator(self):
         return conditional_networks.label_discriminator(
-            self.data_shape,
-            self.num_classes,
-            self.architecture,
-            self.width,
-            self.hidden_layers,
-            self.d_normalization,
-            self.spectral_norm,
-            self.d_conditioning,
+            **conditional_networks.discriminator_options(self),
+            num_classes=self.num_classes,
+            conditioning=self.d_conditioning,
         )
 
     def discriminate(self, samples, inputs, training=True):

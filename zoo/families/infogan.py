@@ -69,13 +69,7 @@ class InfoGAN(GAN):
 
     def build_discriminator(self):
         return conditional_networks.headed_discriminator(
-            self.data_shape,
-            self.architecture,
-            self.width,
-            self.hidden_layers,
-            self.d_normalization,
-            self.spectral_norm,
-            heads={"features": None},
+            **conditional_networks.discriminator_options(self), heads={"features": None}
         )
 
     def build_q_head(self):
