@@ -152,6 +152,13 @@ def test_the_gaussian_information_penalty_is_the_negative_log_likelihood():
     assert float(losses.gaussian_information_penalty(codes, means, sigma=2.0)) == pytest.approx(expected, rel=1e-6)
     total = losses.mutual_information_penalty(np.array([0], "int32"), np.zeros((1, 4), "float32"), None, None)
     assert float(total) == pytest.approx(math.log(4.0), rel=1e-6)
+    # The continuous term weighted by 0.1 beside the categorical one (log 4 for uniform logits).
+    weighted = losses.mutual_information_penalty(
+        np.array([0, 1], "int32"), np.zeros((2, 4), "float32"), codes, means, sigma=2.0, continuous_weight=0.1
+    )
+    assert float(weighted) == pytest.approx(math.log(4.0) + 0.1 * expected, rel=1e-6)
+    with pytest.raises(ValueError, match="code_weight must be non-negative"):
+        tiny_model("infogan", code_weight=-1.0)
 
 
 def test_acgan_logs_the_cross_entropy_of_its_class_head_on_the_batch():

@@ -198,13 +198,20 @@ def gaussian_information_penalty(codes, means, sigma: float = 1.0):
 
 
 def mutual_information_penalty(
-    categorical_codes, categorical_logits, continuous_codes, continuous_means, sigma: float = 1.0
+    categorical_codes,
+    categorical_logits,
+    continuous_codes,
+    continuous_means,
+    sigma: float = 1.0,
+    continuous_weight: float = 1.0,
 ):
     """InfoGAN's -L_I without the constant entropy (TF-GAN's `mutual_information_penalty`):
-    the categorical penalty plus the Gaussian one; either pair may be None."""
+    the categorical penalty plus `continuous_weight` times the Gaussian one (Chen et
+    al. 2016, sec. 7: a smaller λ for continuous codes keeps the differential
+    entropy's term on the scale of the categorical one); either pair may be None."""
     penalty = 0.0
     if categorical_codes is not None:
         penalty = penalty + categorical_information_penalty(categorical_codes, categorical_logits)
     if continuous_codes is not None:
-        penalty = penalty + gaussian_information_penalty(continuous_codes, continuous_means, sigma)
+        penalty = penalty + continuous_weight * gaussian_information_penalty(continuous_codes, continuous_means, sigma)
     return penalty

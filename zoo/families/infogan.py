@@ -47,6 +47,8 @@ class InfoGAN(GAN):
         num_categories: values of the categorical code `category`.
         num_codes: dimensions of the continuous code `code`, each U[-1, 1].
         info_weight: λ, the weight of the mutual-information term (the paper: 1).
+        code_weight: the continuous code's term relative to the category's (the
+            paper uses a smaller λ for continuous codes; 1 weighs them alike).
         **kwargs: see `zoo.gan.GAN`.
     """
 
@@ -55,12 +57,21 @@ class InfoGAN(GAN):
     network_roles: ClassVar[dict[str, str | None]] = {"generator": "g", "discriminator": "d", "q_head": "g"}
     loss_names = ("d_loss", "g_loss", "information_penalty")
 
-    def __init__(self, num_categories: int = 10, num_codes: int = 2, info_weight: float = 1.0, **kwargs):
-        if not info_weight >= 0:
-            raise ValueError(f"info_weight must be non-negative, got {info_weight}.")
+    def __init__(
+        self,
+        num_categories: int = 10,
+        num_codes: int = 2,
+        info_weight: float = 1.0,
+        code_weight: float = 1.0,
+        **kwargs,
+    ):
+        for name, value in (("info_weight", info_weight), ("code_weight", code_weight)):
+            if not value >= 0:
+                raise ValueError(f"{name} must be non-negative, got {value}.")
         self.num_categories = num_categories  # checked by the spec
         self.num_codes = num_codes
         self.info_weight = float(info_weight)
+        self.code_weight = float(code_weight)
         super().__init__(**kwargs)
 
     def build_generator_inputs(self) -> spec.InputSpec:
@@ -91,6 +102,7 @@ class InfoGAN(GAN):
             fakes.inputs["code"],
             predicted["code_mean"],
             CODE_SIGMA,
+            self.code_weight,
         )
 
     def discriminator_loss(self, real, condition=None):
@@ -110,4 +122,5 @@ class InfoGAN(GAN):
             "num_categories": self.num_categories,
             "num_codes": self.num_codes,
             "info_weight": self.info_weight,
+            "code_weight": self.code_weight,
         }
