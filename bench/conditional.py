@@ -241,7 +241,16 @@ def report(out: pathlib.Path) -> str:
             ),
             "",
             "Runs (the command and machine behind each row):",
-            *(f"- `{family}`: `{record['command']}` on {record['machine']}" for family, record in records.items()),
+            *(
+                f"- `{family}`: `{record['command']}` on {record['machine']}"
+                + (f". {record['note']}" if "note" in record else "")
+                for family, record in records.items()
+            ),
+            "",
+            (
+                "The runs behind the infogan and bigan recipes' settings (one seed each, other settings):"
+                " [conditional_tuning.md](conditional_tuning.md)."
+            ),
             "",
         ]
     )
