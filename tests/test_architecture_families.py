@@ -15,7 +15,7 @@ import zoo
 from recipes.recipe import build_dataset
 from zoo.callbacks import SampleGrid
 from zoo.families.sagan import attention_layer, generator_attention, save_attention_map
-from zoo.layers import PhaseShuffle
+from zoo.layers import MinibatchStdDev, PhaseShuffle
 
 # === SAGAN ===
 
@@ -139,6 +139,17 @@ def test_began_discriminator_is_an_autoencoder():
             tiny_model("began", IMAGE_SHAPE, **bad)
 
 
+def test_began_decoder_draws_at_the_content_size_like_the_generator():
+    model = tiny_model("began", (16, 16, 1), content_size=8)
+    decoder = model.discriminator.get_layer("decoder")
+    for network in (model.generator, decoder):
+        assert network.get_layer("upscale").input.shape[1:3] == (8, 8)
+    reconstruction = np.asarray(model.discriminator(random_data(2, (16, 16, 1))))
+    assert reconstruction.shape == (2, 16, 16, 1)
+    # Bilinear upscaling from 8x8: the 16x16 output is smoother than its input noise.
+    assert np.abs(np.diff(reconstruction, axis=1)).mean() < np.abs(np.diff(random_data(2, (16, 16, 1)), axis=1)).mean()
+
+
 # === WaveGAN ===
 
 
@@ -153,6 +164,20 @@ def test_wavegan_phase_shuffle_is_active_in_training_only():
     assert any(np.abs(scores - inference).max() > 1e-6 for scores in training)
     without = tiny_model("wavegan", (256, 1), phase_shuffle=0)
     assert not [layer for layer in without.discriminator.layers if isinstance(layer, PhaseShuffle)]
+
+
+def test_wavegan_critic_takes_the_minibatch_std_stabilizer():
+    model = tiny_model("wavegan", (256, 1), minibatch_std=True, phase_shuffle=0)
+    assert [layer.name for layer in model.discriminator.layers if isinstance(layer, MinibatchStdDev)] == [
+        "minibatch_std"
+    ]
+    audio = random_data(4, (256, 1))
+    # A sample's score depends on the batch it is judged in.
+    alone = np.asarray(model.discriminator(audio[:2], training=False))
+    mixed = np.asarray(model.discriminator(np.concatenate([audio[:1], audio[:1] * 0.1]), training=False))
+    assert abs(float(alone[0, 0] - mixed[0, 0])) > 1e-6
+    plain = tiny_model("wavegan", (256, 1)).discriminator
+    assert not [layer for layer in plain.layers if isinstance(layer, MinibatchStdDev)]
 
 
 def test_wavegan_networks_use_kernel_25_and_stride_4():

@@ -328,10 +328,14 @@ def wavegan_discriminator(
     phase_shuffle: int = 2,
     normalization: str | None = None,
     name: str = "discriminator",
+    *,
+    minibatch_std: bool = False,
 ) -> keras.Model:
     """Donahue et al. 2019 (table 3): k 1-D convolutions (kernel 25, stride 4) with
     LeakyReLU(0.2), doubling the channels from `width`, phase shuffle by up to
-    `phase_shuffle` samples after each but the last, then one linear score."""
+    `phase_shuffle` samples after each but the last, then one linear score.
+    `minibatch_std` appends the batch's mean standard deviation as one more channel
+    before the score (Karras et al. 2018, `zoo.layers.MinibatchStdDev`)."""
     _check_normalization(normalization)
     steps = wavegan_steps(audio_shape)
     audio = keras.Input(tuple(audio_shape), name="sample")
@@ -345,6 +349,8 @@ def wavegan_discriminator(
         if step < steps - 1 and phase_shuffle:
             x = PhaseShuffle(phase_shuffle, name=f"down_{step}_phase_shuffle")(x)
         filters *= 2
+    if minibatch_std:
+        x = MinibatchStdDev(name="minibatch_std")(x)
     x = layers.Flatten(name="flatten")(x)
     score = layers.Dense(1, name="score")(x)
     return keras.Model(audio, score, name=name)

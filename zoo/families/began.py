@@ -75,8 +75,16 @@ class BEGAN(GAN):
             encoder = networks.dcgan_discriminator(
                 self.data_shape, self.width, self.d_normalization, outputs=self.embedding_dim, name="encoder"
             )
+            # With `content_size` the decoder draws small images and upscales them like
+            # the generator does, so both live in the same set of upscaled images.
             decoder = networks.dcgan_generator(
-                code, self.data_shape, self.width, self.output_activation, name="decoder", normalization=None
+                code,
+                self.data_shape,
+                self.width,
+                self.output_activation,
+                self.content_size,
+                name="decoder",
+                normalization=None,
             )
         sample = keras.Input(self.data_shape, name="sample")
         return keras.Model(sample, decoder(encoder(sample)), name="discriminator")

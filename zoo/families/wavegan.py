@@ -61,7 +61,10 @@ class WaveGAN(WGANGP):
         return networks.wavegan_generator(self.generator_inputs, self.data_shape, self.width, self.output_activation)
 
     def build_discriminator(self) -> keras.Model:
-        return networks.wavegan_discriminator(self.data_shape, self.width, self.phase_shuffle, self.d_normalization)
+        # The base's `minibatch_std` stabilizer applies to the 1-D critic too.
+        return networks.wavegan_discriminator(
+            self.data_shape, self.width, self.phase_shuffle, self.d_normalization, minibatch_std=self.minibatch_std
+        )
 
     def get_config(self) -> dict:
         return {**super().get_config(), "phase_shuffle": self.phase_shuffle}
