@@ -166,7 +166,8 @@ def wgan_gp_settings() -> list[Setting]:
 
 def train_and_score(setting: Setting, seed: int, plots: pathlib.Path) -> dict[str, Any]:
     keras.utils.set_random_seed(seed)
-    model = zoo.create(setting.family, data_shape=(2,), **setting.model)
+    # The class itself, not `zoo.create`, which drops None overrides (d_normalization=None).
+    model = zoo.family_info(setting.family).cls(data_shape=(2,), **setting.model)
     model.compile(steps_per_execution=50, **setting.compile)
     data = load_dataset(setting.dataset, batch_size=setting.batch_size, num_samples=setting.num_samples, seed=seed)
     # Epochs of 100 steps, the granularity at which `LinearDecay` lowers the rates
@@ -178,7 +179,7 @@ def train_and_score(setting: Setting, seed: int, plots: pathlib.Path) -> dict[st
     seconds = time.perf_counter() - start
     points = model.generate(model.sample_noise(NUM_EVAL_POINTS, seed=10_000 + seed))
     coverage = mode_coverage_for(setting.dataset, points)
-    slug = "".join(ch if ch.isalnum() else "_" for ch in setting.label).strip("_")
+    slug = "".join(ch if ch.isascii() and ch.isalnum() else "_" for ch in setting.label).strip("_")
     plot = plots / f"{setting.dataset}_{setting.family}_{slug}_seed{seed}.png"
     scatter_plot(
         points,
@@ -216,10 +217,21 @@ def run_part(part: str, args, command: str) -> None:
             settings += rows
         if args.families:
             settings = [s for s in settings if s.family in args.families.split(",")]
+    if args.only:
+        settings = [setting for setting in settings if args.only in setting.label]
     else:
         settings = wgan_gp_settings()
-    record = {"part": part, "command": command, "machine": describe_machine(), "skipped": skipped, "runs": []}
     path = plots / f"{part}.json"
+    record = {"part": part, "command": command, "machine": describe_machine(), "skipped": skipped, "runs": []}
+    if path.exists():
+        # Keep the runs of settings this invocation does not train (another recipe's).
+        earlier = json.loads(path.read_text())
+        labels = {(setting.dataset, setting.label) for setting in settings}
+        kept = [run for run in earlier["runs"] if (run["setting"]["dataset"], run["setting"]["label"]) not in labels]
+        if kept:
+            record["runs"] = kept
+            record["command"] = f"{earlier['command']}; {command}"
+            record["machine"] = f"{earlier['machine']}; then {record['machine']}"
     start = time.perf_counter()
     # Seed by seed: a part stopped early still has every setting's first seeds.
     for seed in range(args.seeds):
@@ -276,6 +288,14 @@ def _targets(runs: list[dict]) -> list[str]:
             f"**{'met' if met else 'NOT met'}**."
         )
     return lines
+
+
+def _combination_rows(ablation_runs: list[dict], recipes_record: dict | None) -> list[dict]:
+    """The recipes' runs on the datasets and seeds the ablation ran: its last row."""
+    if recipes_record is None:
+        return []
+    ran = {(run["setting"]["dataset"], run["seed"]) for run in ablation_runs}
+    return [run for run in recipes_record["runs"] if (run["setting"]["dataset"], run["seed"]) in ran]
 
 
 def _every_run(runs: list[dict]) -> list[str]:
@@ -346,11 +366,11 @@ def write_report(out: pathlib.Path, notes: str) -> pathlib.Path:
             *_how(record),
             (
                 "Each option alone is added to the plain 2014 GAN (MLPs of 2 × 128, latent 2, batch 256, "
-                "its default Adam 2e-4 / β1 0.5), trained for the recipe's number of steps; the combination "
-                "is the recipe's row above (same steps, same seeds first)."
+                "its default Adam 2e-4 / β1 0.5), trained for the recipe's number of steps; the last row is "
+                "the combination, the recipe's runs on the same seeds."
             ),
             "",
-            *_table(record["runs"], "setting"),
+            *_table(record["runs"] + _combination_rows(record["runs"], parts.get("recipes")), "setting"),
             "",
         ]
     if "families" in parts:
@@ -398,6 +418,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, default=3, help="runs per setting (seeds 0..n-1)")
     parser.add_argument("--recipes", default=",".join(RECIPES), help="recipes whose budget and options are used")
     parser.add_argument("--families", help="comma-separated families for the families part (default: all)")
+    parser.add_argument("--only", help="train only the settings whose label contains this text")
     parser.add_argument("--out", default="docs", help="directory for mode_coverage.md and mode_coverage/")
     args = parser.parse_args(argv)
     if not args.part and not args.report:
