@@ -41,7 +41,13 @@ from zoo.metrics import evaluate
 STABILIZER_KEYS = ("content_size", "ema", "pack", "augment", "r1_gamma", "minibatch_std")
 #: The recipe as it was before issue 13, where it changed more than the stabilizers.
 BEFORE = {
-    "dcgan_digits": {"epochs": 30, "batch_size": 32, "model": {"latent_dim": 64, "width": 64}, "compile": {}},
+    "dcgan_digits": {
+        "epochs": 30,
+        "passes_per_epoch": 1,
+        "batch_size": 32,
+        "model": {"latent_dim": 64, "width": 64},
+        "compile": {},
+    },
 }
 
 
@@ -104,7 +110,7 @@ def main() -> None:
             print(row, seed, json.dumps({key: round(value, 3) for key, value in result.items()}), flush=True)
 
     lines = [
-        "| row | epochs x batch | steps | digits-FID | digits-IS | steps/s | load (1 min) |",
+        "| row | epochs x passes x batch | steps | digits-FID | digits-IS | steps/s | load (1 min) |",
         "|---|---|---|---|---|---|---|",
     ]
     for row, recipe in rows:
@@ -113,7 +119,7 @@ def main() -> None:
         inception = np.array([run["is"] for run in runs])
         rate = np.mean([run["steps"] / run["seconds"] for run in runs])
         lines.append(
-            f"| `{row}` | {recipe.epochs} x {recipe.batch_size} | {runs[0]['steps']} | "
+            f"| `{row}` | {recipe.epochs} x {recipe.passes_per_epoch} x {recipe.batch_size} | {runs[0]['steps']} | "
             f"{fid.mean():.1f} ± {fid.std():.1f} | {inception.mean():.2f} ± {inception.std():.2f} | "
             f"{rate:.1f} | {np.mean([run['load'] for run in runs]):.1f} |"
         )

@@ -67,7 +67,8 @@ def command_train(args: argparse.Namespace) -> None:
         model={**recipe.model, **model_settings(args.set)} if args.set else None,
     )
     out = pathlib.Path(args.out or pathlib.Path("runs") / recipe.name)
-    print(f"Training {recipe.family} on {recipe.data} for {recipe.epochs} epochs into {out}/")
+    passes = f" of {recipe.passes_per_epoch} passes" if recipe.passes_per_epoch > 1 else ""
+    print(f"Training {recipe.family} on {recipe.data} for {recipe.epochs} epochs{passes} into {out}/")
     if args.workers:
         from recipes.multiworker import run_multi_worker
         from zoo.distributed import WorkerLostError

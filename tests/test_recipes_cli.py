@@ -16,6 +16,7 @@ import recipes
 import zoo
 from cli import main
 from recipes import Recipe, run_recipe
+from recipes.recipe import build_dataset
 
 TINY_RECIPE = Recipe(
     name="tiny_dcgan",
@@ -62,6 +63,21 @@ def test_run_writes_the_run_folder(tmp_path):
     z = result.model.sample_noise(4)
     np.testing.assert_array_equal(loaded.generate(z), result.model.generate(z))
     assert not (tmp_path / "backup").exists()  # removed once the run finished
+
+
+def test_passes_per_epoch_repeat_the_data_reshuffled(tmp_path):
+    per_pass = 1437 // 128
+    batches = [batch.numpy() for batch in build_dataset(TINY_RECIPE.replace(passes_per_epoch=2))]
+    assert len(batches) == 2 * per_pass
+    first, second = np.concatenate(batches[:per_pass]), np.concatenate(batches[per_pass:])
+    assert not np.array_equal(first, second)  # each pass reshuffles
+    # ... the same images in another order (the few a dropped last batch leaves out aside).
+    shared = {row.tobytes() for row in first} & {row.tobytes() for row in second}
+    assert len(shared) > 0.8 * len(first)
+    result = run_recipe(TINY_RECIPE.replace(epochs=1, passes_per_epoch=2), tmp_path, export_onnx=False, verbose=0)
+    assert int(result.model.g_optimizer.iterations) == 2 * per_pass
+    with pytest.raises(ValueError, match="passes_per_epoch must be a positive integer"):
+        TINY_RECIPE.replace(passes_per_epoch=0)
 
 
 class CrashAfterEpoch(keras.callbacks.Callback):

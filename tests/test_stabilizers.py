@@ -150,6 +150,8 @@ def test_content_size_generator_upscales_like_the_data():
     z = model.sample_noise(3)
     small = keras.ops.convert_to_numpy(drawn(z))
     assert small.shape == (3, 8, 8, 1)
+    # A hidden layer at the content's resolution, `width` filters, before the image.
+    assert tuple(model.generator.get_layer("up_0").output.shape) == (None, 8, 8, 8)
     expected = tf.image.resize(small, (32, 32), method="bilinear").numpy()
     np.testing.assert_allclose(model.generate(z), expected, atol=1e-5)
     with pytest.raises(ValueError, match="content_size must be an integer in \\[8, 32\\]"):

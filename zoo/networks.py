@@ -186,6 +186,10 @@ def dcgan_generator(
     from scikit-learn's 8x8 ones. Every generated image then lies in the set of
     upscaled images the data lives in, instead of the network having to learn the
     interpolation's smoothness (and spending its capacity on 16x the pixels).
+    The transposed convolutions then reach `content_size` with `width` filters and
+    a 3x3 convolution draws the image from them, so that even an 8x8 generator has
+    a hidden layer at the content's resolution (a transposed convolution straight
+    from 4x4 to the 8x8 image would leave it one linear map from its projection).
     """
     _check_normalization(normalization)
     check_attention_resolution(attention_resolution, image_shape)
@@ -194,7 +198,8 @@ def dcgan_generator(
         if content_size != int(content_size) or not 8 <= content_size <= height:
             raise ValueError(f"content_size must be an integer in [8, {height}] (the image side), got {content_size}.")
         content_size = int(content_size)
-        steps = upsampling_steps((content_size, content_size, image_shape[-1]))
+        # One step more: the last one reaches content_size with `width` filters.
+        steps = upsampling_steps((content_size, content_size, image_shape[-1])) + 1
         if image_shape[1] != height:
             upsampling_steps(image_shape)  # the same clear error on non-square images
     else:
@@ -218,7 +223,10 @@ def dcgan_generator(
         filters //= 2
         up = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False, name=f"up_{step}")
         x = attend(normalize(_spectral(up, spectral_norm)(x), f"up_{step}"), 8 * 2**step)
-    to_image = layers.Conv2DTranspose(image_shape[-1], 4, strides=2, padding="same", name="to_image")
+    if content_size is None:
+        to_image = layers.Conv2DTranspose(image_shape[-1], 4, strides=2, padding="same", name="to_image")
+    else:
+        to_image = layers.Conv2D(image_shape[-1], 3, padding="same", name="to_image")
     x = _spectral(to_image, spectral_norm)(x)
     image = layers.Activation(output_activation or "linear", name="image")(x)
     if content_size is not None and content_size != height:
