@@ -20,9 +20,13 @@ def test_unknown_family_lists_the_known_ones():
         zoo.create("stylegan9")
 
 
-def test_create_drops_none_overrides_so_defaults_survive():
-    model = zoo.create("dcgan", data_shape=(8, 8, 1), latent_dim=None, width=8)
-    assert model.latent_dim == 100
+def test_create_passes_none_on_so_an_option_can_be_switched_off():
+    default = zoo.create("wgan_gp", data_shape=(2,), width=8)
+    plain = zoo.create("wgan_gp", data_shape=(2,), width=8, d_normalization=None)
+    assert default.d_normalization is not None
+    assert plain.d_normalization is None
+    kinds = {type(layer).__name__ for layer in plain.discriminator.layers}
+    assert not kinds & {"BatchNormalization", "LayerNormalization"}
 
 
 def test_create_reports_a_bad_argument_with_the_family_name():

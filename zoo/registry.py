@@ -56,14 +56,15 @@ def family_info(name: str) -> FamilyInfo:
 
 
 def create(name: str, **overrides: Any) -> keras.Model:
-    """Build family `name` with its defaults, changed by the non-None `overrides`.
+    """Build family `name` with its defaults, changed by `overrides`.
 
-    Overrides that are `None` are dropped so the family's defaults survive
-    (`create("dcgan", latent_dim=args.latent_dim)` works when the flag is unset).
+    Every override is passed on as given, `None` included: `None` is a real value
+    for several options (`d_normalization=None` switches the discriminator's
+    normalization off), so a recipe's or `--set`'s `None` must not fall back to
+    the family's default.
     """
     info = family_info(name)
-    kwargs = {key: value for key, value in overrides.items() if value is not None}
     try:
-        return info.cls(**kwargs)
+        return info.cls(**overrides)
     except TypeError as error:
         raise TypeError(f"Bad argument for GAN family {name!r}: {error}") from error
