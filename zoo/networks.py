@@ -195,13 +195,13 @@ def dcgan_generator(
     check_attention_resolution(attention_resolution, image_shape)
     height = image_shape[0]
     if content_size is not None:
+        if height < 8 or image_shape[1] != height:
+            upsampling_steps(image_shape)  # the image shape's own clear error comes first
         if content_size != int(content_size) or not 8 <= content_size <= height:
             raise ValueError(f"content_size must be an integer in [8, {height}] (the image side), got {content_size}.")
         content_size = int(content_size)
         # One step more: the last one reaches content_size with `width` filters.
         steps = upsampling_steps((content_size, content_size, image_shape[-1])) + 1
-        if image_shape[1] != height:
-            upsampling_steps(image_shape)  # the same clear error on non-square images
     else:
         steps = upsampling_steps(image_shape)
     inputs, x = input_layers(input_spec)
