@@ -58,6 +58,7 @@ def command_train(args: argparse.Namespace) -> None:
     recipe = recipe.replace(
         data_b=args.data_b,
         epochs=args.epochs,
+        steps_per_epoch=args.steps_per_epoch,
         batch_size=args.batch_size,
         image_size=args.image_size,
         channels=args.channels,
@@ -68,6 +69,8 @@ def command_train(args: argparse.Namespace) -> None:
     )
     out = pathlib.Path(args.out or pathlib.Path("runs") / recipe.name)
     passes = f" of {recipe.passes_per_epoch} passes" if recipe.passes_per_epoch > 1 else ""
+    if recipe.steps_per_epoch is not None:
+        passes = f" of {recipe.steps_per_epoch} steps"
     print(f"Training {recipe.family} on {recipe.data} for {recipe.epochs} epochs{passes} into {out}/")
     if args.workers:
         from recipes.multiworker import run_multi_worker
@@ -346,6 +349,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--data", help="dataset name or image folder (default: the recipe's)")
     train.add_argument("--data-b", help="domain b of a two-domain family (cogan, cyclegan)")
     train.add_argument("--epochs", type=int, help="number of epochs (default: the recipe's)")
+    train.add_argument(
+        "--steps-per-epoch",
+        type=int,
+        help="end each epoch after this many batches (default: the recipe's passes over the data); "
+        "with --epochs 1 a quick check of a recipe end to end",
+    )
     train.add_argument("--batch-size", type=int, help="global batch size")
     train.add_argument("--image-size", type=int, help="image side in pixels")
     train.add_argument("--clip-length", type=int, help="audio samples per clip (WaveGAN: 16 * 4**k)")

@@ -42,6 +42,10 @@ class Recipe:
         passes_per_epoch: passes over the data per epoch; more than 1 gives a small
             data set thousands of steps without a sample grid, backup and loss plot
             after every few dozen (the digits: 44 steps a pass at batch 32).
+        steps_per_epoch: if set, each epoch ends after this many batches (of
+            its freshly shuffled passes) instead: a quick run of any recipe, e.g.
+            `gan-zoo train dcgan_digits --epochs 1 --steps-per-epoch 5` to check
+            that training, sample grids and export work before a long run.
         batch_size: global batch size.
         image_size: image side; `None` keeps the dataset's.
         channels: 1 or 3; `None` keeps the dataset's; for two domains also a
@@ -62,6 +66,7 @@ class Recipe:
     data_b: str | None = None
     epochs: int = 20
     passes_per_epoch: int = 1
+    steps_per_epoch: int | None = None
     batch_size: int = 64
     image_size: int | None = None
     channels: int | tuple[int, int] | None = None
@@ -74,9 +79,17 @@ class Recipe:
     description: str = ""
 
     def __post_init__(self):
-        for name in ("epochs", "passes_per_epoch", "batch_size", "num_samples", "image_size", "channels"):
+        for name in (
+            "epochs",
+            "passes_per_epoch",
+            "steps_per_epoch",
+            "batch_size",
+            "num_samples",
+            "image_size",
+            "channels",
+        ):
             value = getattr(self, name)
-            if value is None and name in ("image_size", "channels"):
+            if value is None and name in ("image_size", "channels", "steps_per_epoch"):
                 continue
             if name == "channels" and isinstance(value, tuple) and len(value) == 2:
                 value = min(value)  # two domains: (channels_a, channels_b)
@@ -114,9 +127,14 @@ def build_dataset(recipe: Recipe, seed: int = 0):
     """The recipe's training data: batches of one dataset, or unpaired `(x_a, x_b)`
     batches of two domains for a two-domain family; `passes_per_epoch` passes of
     them per epoch (each pass reshuffles; the epoch stays finite, so a resumed run
-    replays the iterators of the epochs done as before)."""
+    replays the iterators of the epochs done as before), cut to `steps_per_epoch`
+    batches when that is set."""
     dataset = _one_pass(recipe, seed)
-    return dataset.repeat(recipe.passes_per_epoch) if recipe.passes_per_epoch > 1 else dataset
+    if recipe.passes_per_epoch > 1:
+        dataset = dataset.repeat(recipe.passes_per_epoch)
+    if recipe.steps_per_epoch is not None:
+        dataset = dataset.take(recipe.steps_per_epoch)
+    return dataset
 
 
 def _one_pass(recipe: Recipe, seed: int):

@@ -80,6 +80,23 @@ def test_passes_per_epoch_repeat_the_data_reshuffled(tmp_path):
         TINY_RECIPE.replace(passes_per_epoch=0)
 
 
+def test_steps_per_epoch_cuts_each_epoch_and_the_cli_takes_it(tmp_path, capsys):
+    per_pass = 1437 // 128
+    cut = TINY_RECIPE.replace(passes_per_epoch=2, steps_per_epoch=3)
+    assert len(list(build_dataset(cut))) == 3
+    first = np.concatenate([batch.numpy() for batch in build_dataset(TINY_RECIPE)][:3])
+    np.testing.assert_array_equal(np.concatenate([batch.numpy() for batch in build_dataset(cut)]), first)
+    argv = ["train", "dcgan", "--image-size", "8", "--batch-size", "128", "--epochs", "2", "--steps-per-epoch", "3"]
+    argv += ["--set", "latent_dim=4", "--set", "width=8", "--no-export", "--out", str(tmp_path / "run")]
+    assert main(argv) == 0
+    assert "2 epochs of 3 steps" in capsys.readouterr().out
+    model = keras.saving.load_model(tmp_path / "run" / "model.keras")
+    assert int(model.g_optimizer.iterations) == 2 * 3 < per_pass
+    assert history_epochs(tmp_path / "run" / "history.csv") == [0, 1]
+    with pytest.raises(ValueError, match="steps_per_epoch must be a positive integer"):
+        TINY_RECIPE.replace(steps_per_epoch=0)
+
+
 class CrashAfterEpoch(keras.callbacks.Callback):
     def __init__(self, epoch):
         super().__init__()
