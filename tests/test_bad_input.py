@@ -93,6 +93,7 @@ CLI_CASES = [
     ("epochs-text", [*TRAIN, "--epochs", "many", "--out", "{root}/new"], r"--epochs: invalid int value"),
     ("batch-0", [*TRAIN, "--batch-size", "0", "--out", "{root}/new"], r"batch_size must be a positive integer"),
     ("image-size-0", [*TRAIN, "--image-size", "0", "--out", "{root}/new"], r"image_size must be a positive"),
+    ("steps-0", [*TRAIN, "--steps-per-epoch", "0", "--out", "{root}/new"], r"steps_per_epoch must be a positive"),
     ("image-size-3", [*TRAIN, "--image-size", "3", "--out", "{root}/new"], r"power of two of at least 8.*3x3"),
     ("image-size-1", [*TRAIN, "--image-size", "1", "--out", "{root}/new"], r"power of two of at least 8.*1x1"),
     ("image-size-12", [*TRAIN, "--image-size", "12", "--out", "{root}/new"], r"power of two.*12x12"),
