@@ -248,7 +248,7 @@ def report(out: pathlib.Path) -> str:
             ),
             "",
             (
-                "The runs behind the infogan and bigan recipes' settings (one seed each, other settings):"
+                "The runs behind the infogan and bigan recipes' settings (other settings, most on one seed):"
                 " [conditional_tuning.md](conditional_tuning.md)."
             ),
             "",
