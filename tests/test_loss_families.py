@@ -15,7 +15,7 @@ from conftest import IMAGE_SHAPE, VECTOR_SHAPE, random_data, tiny_model
 import zoo
 from zoo import losses
 from zoo.data import load_dataset
-from zoo.gan import TTUR_LEARNING_RATES
+from zoo.gan import HEALTH_NAMES, TTUR_LEARNING_RATES
 from zoo.metrics.mode_coverage import NUM_EVAL_POINTS, mode_coverage_for
 
 FAMILIES = ("lsgan", "wgan", "wgan_gp", "sngan")
@@ -112,7 +112,7 @@ def test_wgan_logs_the_wasserstein_estimate():
     model = tiny_model("wgan", VECTOR_SHAPE)
     model.compile(jit_compile=False)  # XLA is covered by the clipping test; this is about logs
     history = model.fit(random_data(16, VECTOR_SHAPE), batch_size=8, epochs=1, verbose=0).history
-    assert set(history) == {"d_loss", "g_loss", "wasserstein_distance"}
+    assert set(history) == {"d_loss", "g_loss", "wasserstein_distance", *HEALTH_NAMES}
     np.testing.assert_allclose(history["wasserstein_distance"], -np.asarray(history["d_loss"]), rtol=1e-6)
 
 
@@ -139,7 +139,7 @@ def test_wgan_gp_fit_logs_finite_penalty_and_distance():
     model = tiny_model("wgan_gp", IMAGE_SHAPE)
     model.compile(jit_compile=False)  # XLA is covered by the grid25 test; this is about logs
     history = model.fit(random_data(16), batch_size=8, epochs=1, verbose=0).history
-    assert set(history) == {"d_loss", "g_loss", "wasserstein_distance", "gradient_penalty"}
+    assert set(history) == {"d_loss", "g_loss", "wasserstein_distance", "gradient_penalty", *HEALTH_NAMES}
     assert all(np.isfinite(values).all() for values in history.values())
 
 
