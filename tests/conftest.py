@@ -6,6 +6,11 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# No XLA unless a test asks for it: compiling each tiny model's train step with XLA
+# takes seconds and dominated the suite; tests/test_families.py runs one XLA step
+# of every family, and test_base checks that XLA is the default without this.
+# Set here, so the CLI and worker subprocesses the tests start inherit it.
+os.environ.setdefault("KERAS_GAN_ZOO_JIT", "0")
 
 import numpy as np
 import pytest

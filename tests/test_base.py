@@ -105,10 +105,17 @@ def test_compile_rejects_a_shared_optimizer_and_a_doubled_learning_rate():
         model.compile(d_learning_rate=-1.0)
 
 
-def test_jit_compile_is_on_by_default_and_off_under_a_strategy():
+def test_jit_compile_is_on_by_default_and_off_under_a_strategy_or_by_the_environment(monkeypatch):
+    monkeypatch.delenv("KERAS_GAN_ZOO_JIT")  # the suite's own setting (conftest)
     model = tiny_model("dcgan")
     model.compile()
     assert model.jit_compile is True
+    monkeypatch.setenv("KERAS_GAN_ZOO_JIT", "off")
+    model.compile()
+    assert model.jit_compile is False
+    model.compile(jit_compile=True)  # an explicit choice wins
+    assert model.jit_compile is True
+    monkeypatch.delenv("KERAS_GAN_ZOO_JIT")
     with mirrored_strategy().scope():
         mirrored = tiny_model("dcgan")
         mirrored.compile()

@@ -66,6 +66,23 @@ def test_fit_moves_every_network_and_gives_finite_losses(trained):
     assert int(model.d_optimizer.iterations) == 2 * model.d_steps
 
 
+@pytest.mark.parametrize("name", zoo.list_models())
+def test_an_xla_train_step_moves_every_network(name):
+    # XLA is the default outside the test suite (conftest turns it off elsewhere):
+    # every family's train step must compile with it, on its first data kind.
+    shape = next(shape for kind, shape in TINY_SHAPES.items() if name in families_supporting(kind))
+    model = tiny_model(name, shape)
+    model.compile(jit_compile=True)
+    assert model.jit_compile is True
+    trained = {key: net for key, net in model.named_networks.items() if model.network_roles[key] is not None}
+    before = {key: [v.numpy().copy() for v in net.trainable_variables] for key, net in trained.items()}
+    history = model.fit(*random_batch(model, 16), batch_size=8, epochs=1, verbose=0, shuffle=False).history
+    assert all(np.isfinite(history[key]).all() for key in model.loss_names)
+    for key, network in trained.items():
+        moved = max(np.abs(old - new.numpy()).max() for old, new in zip(before[key], network.trainable_variables))
+        assert moved > 0, f"{key} did not move under XLA"
+
+
 def test_config_round_trip(trained):
     model, *_ = trained
     config = model.get_config()

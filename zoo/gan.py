@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, NamedTuple
@@ -32,6 +33,14 @@ LATENT_PRIORS = spec.PRIORS
 
 #: Heusel et al. 2017 (TTUR): the discriminator learns faster than the generator.
 TTUR_LEARNING_RATES = (1e-4, 4e-4)
+
+
+def xla_by_default() -> bool:
+    """Whether `compile(jit_compile="auto")` may use XLA: yes unless the environment
+    variable `KERAS_GAN_ZOO_JIT` is `0`, `false` or `off`."""
+    return os.environ.get("KERAS_GAN_ZOO_JIT", "1").strip().lower() not in ("0", "false", "off")
+
+
 #: The training-health readout logged per epoch (`GAN.discriminator_accuracy`).
 HEALTH_NAMES = ("d_real_accuracy", "d_fake_accuracy")
 
@@ -445,7 +454,10 @@ class GAN(keras.Model):
             ttur: use the TTUR pair (1e-4 for G, 4e-4 for D) where no rate and no
                 optimizer instance is given; `None` takes the family's default.
             jit_compile: XLA for the train step; `"auto"` turns it on except under a
-                distribution strategy (1.5x faster on CPU for DCGAN, see docs/).
+                distribution strategy (1.5x faster on CPU for DCGAN, see docs/), or
+                when the environment sets `KERAS_GAN_ZOO_JIT=0`: XLA's compile time
+                (seconds per model) outweighs its speed-up on runs of a few steps
+                (the test suite sets it), and its errors are harder to read.
             **kwargs: passed to `keras.Model.compile` (e.g. `steps_per_execution`).
         """
         if self.default_ttur if ttur is None else ttur:
@@ -464,8 +476,10 @@ class GAN(keras.Model):
             self.d_optimizer = wrap(self.d_optimizer, name="d_loss_scale_optimizer")
         self._jit_compile_setting = jit_compile
         if jit_compile == "auto":
-            jit_compile = self._distribute_strategy is None and all(
-                layer.supports_jit for layer in self._flatten_layers()
+            jit_compile = (
+                xla_by_default()
+                and self._distribute_strategy is None
+                and all(layer.supports_jit for layer in self._flatten_layers())
             )
         # `fit` reads `model.optimizer` (iterations for TensorBoard, schedules):
         # the generator's optimizer counts one iteration per training step.
