@@ -489,16 +489,49 @@ def test_publish_a_mixture_preset_scores_its_modes(tmp_path):
 # === The shipped presets ===
 
 SHIPPED = zoo.pretrained.list()
-CLASSIC_FAMILIES = {"gan", "dcgan", "lsgan", "wgan", "wgan_gp", "sngan"}
 
 
-def test_the_classic_families_each_ship_a_preset():
-    assert CLASSIC_FAMILIES <= {zoo.pretrained.info(name).family for name in SHIPPED}
+def test_every_registered_family_ships_a_preset():
+    assert set(zoo.list_models()) <= {zoo.pretrained.info(name).family for name in SHIPPED}
+
+
+def assert_same_samples(actual, expected, atol=1e-4):
+    """Arrays, or dicts of arrays by name (a CoGAN's pair), equal to `atol`."""
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict) and set(actual) == set(expected)
+        for key in expected:
+            np.testing.assert_allclose(actual[key], expected[key], atol=atol, err_msg=key)
+    else:
+        np.testing.assert_allclose(actual, expected, atol=atol)
+
+
+def check_reference_samples(name: str, model, folder: pathlib.Path, cache: pathlib.Path) -> None:
+    """The Keras model and every exported ONNX network reproduce the stored reference
+    samples (a translator: the stored translations of the stored inputs)."""
+    metadata = zoo.pretrained.read_metadata(folder)
+    reference = metadata["reference_samples"]
+    stored = np.load(folder / reference["file"])
+    stored = {key: stored[key] for key in stored.files} if isinstance(stored, np.lib.npyio.NpzFile) else stored
+    onnx = {
+        network: export.load_pretrained_onnx(name, cache=cache, offline=True, network=network)
+        for network in metadata["exported_networks"]
+    }
+    if "translated_a2b" in reference.get("arrays", ()):
+        for direction, source in (("a2b", "image_a"), ("b2a", "image_b")):
+            translated = model.translate(stored[source], direction)
+            np.testing.assert_allclose(translated, stored[f"translated_{direction}"], atol=1e-4)
+            np.testing.assert_allclose(onnx[f"generator_{direction}"].translate(stored[source]), translated, atol=1e-4)
+        return
+    samples = model.sample(reference["n"], seed=reference["seed"])
+    assert_same_samples(samples, stored)
+    assert_same_samples(onnx["generator"].generate(reference["n"], seed=reference["seed"]), samples)
+    if "encoder" in onnx:  # BiGAN: E(x) of the reference samples, in onnxruntime and Keras
+        np.testing.assert_allclose(onnx["encoder"].translate(samples), model.encode(samples), atol=1e-4)
 
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_preset_verifies_loads_and_reproduces_its_card(name, tmp_path, monkeypatch):
-    from recipes.publish import MAX_PRESET_BYTES, evaluate_model
+    from recipes.publish import MAX_PRESET_BYTES, evaluate_preset
 
     monkeypatch.delenv(zoo.pretrained.BASE_URL_ENV, raising=False)
     entry = zoo.pretrained.info(name)
@@ -511,17 +544,10 @@ def test_shipped_preset_verifies_loads_and_reproduces_its_card(name, tmp_path, m
     model = zoo.pretrained.load(name, cache=tmp_path, offline=False)
     folder = tmp_path / name
     metadata = zoo.pretrained.read_metadata(folder)
-    reference = metadata["reference_samples"]
-    samples = model.sample(reference["n"], seed=reference["seed"])
-    np.testing.assert_allclose(samples, np.load(folder / reference["file"]), atol=1e-4)
-    onnx = export.load_pretrained_onnx(name, cache=tmp_path, offline=True)
-    np.testing.assert_allclose(onnx.generate(reference["n"], seed=reference["seed"]), samples, atol=1e-4)
+    check_reference_samples(name, model, folder, tmp_path)
 
     # Re-measuring gives the card's numbers: they were computed on these samples.
-    evaluation = metadata["evaluation"]
-    metrics, _, _ = evaluate_model(
-        model, metadata["dataset"], seed=evaluation["seed"], num_samples=evaluation["num_samples"]
-    )
+    metrics, _, _ = evaluate_preset(model, metadata)
     assert metrics == pytest.approx(metadata["metrics"], rel=1e-3, abs=1e-4)
     assert entry.metrics == metadata["metrics"]
 
