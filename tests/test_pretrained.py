@@ -552,6 +552,48 @@ def test_shipped_preset_verifies_loads_and_reproduces_its_card(name, tmp_path, m
     assert entry.metrics == metadata["metrics"]
 
 
+def test_cli_samples_the_shipped_conditional_audio_and_two_domain_presets(tmp_path, cache, capsys):
+    from PIL import Image
+
+    # A conditional preset, by label: the CLI's grid holds what Keras and onnxruntime draw.
+    assert main(["sample", "cgan_digits", "-n", "4", "--label", "3", "-o", str(tmp_path / "threes.png")]) == 0
+    keras_threes = zoo.pretrained.load("cgan_digits").sample(4, seed=0, label=3)
+    onnx_threes = export.load_pretrained_onnx("cgan_digits").sample(4, seed=0, label=3)
+    np.testing.assert_allclose(onnx_threes, keras_threes, atol=1e-4)
+    assert Image.open(tmp_path / "threes.png").size[0] > 16
+    # CoGAN's pairs side by side; WaveGAN's clips as WAV files.
+    assert main(["sample", "cogan_digits", "-n", "4", "-o", str(tmp_path / "pairs.png")]) == 0
+    assert main(["sample", "wavegan_drums", "-n", "2", "-o", str(tmp_path / "drums.wav")]) == 0
+    assert sorted(path.name for path in tmp_path.glob("drums*.wav")) == ["drums_000.wav", "drums_001.wav"]
+    capsys.readouterr()
+
+    # A translator draws nothing from noise: `sample` says to `translate`, which takes the preset name.
+    assert main(["sample", "cyclegan_digits", "-o", str(tmp_path / "none.png")]) == 2
+    assert "gan-zoo translate cyclegan_digits" in capsys.readouterr().err
+    assert not (tmp_path / "none.png").exists()
+    folder = zoo.pretrained.fetch("cyclegan_digits")
+    colored = np.load(folder / "samples.npz")["image_b"][:2]
+    inputs = tmp_path / "colored"
+    inputs.mkdir()
+    for index, image in enumerate(colored):
+        Image.fromarray(np.round((image + 1) * 127.5).astype("uint8")).save(inputs / f"{index}.png")
+    translate = ["translate", "cyclegan_digits", "--input", str(inputs), "--direction", "b2a"]
+    assert main([*translate, "--output", str(tmp_path / "gray")]) == 0
+    assert sorted(path.name for path in (tmp_path / "gray").iterdir()) == ["0.png", "1.png"]
+
+
+def test_load_onnx_picks_an_exported_network_by_name(cache):
+    encoder = export.load_pretrained_onnx("bigan_digits", network="encoder")
+    model = zoo.pretrained.load("bigan_digits")
+    images = model.sample(4, seed=1)
+    np.testing.assert_allclose(encoder.translate(images), model.encode(images), atol=1e-4)
+    assert export.load_pretrained_onnx("cyclegan_digits").metadata.get("artifact") == "generator_a2b"
+    with pytest.raises(
+        zoo.pretrained.PresetError, match=r"ships no decoder.onnx; its ONNX networks: generator, encoder"
+    ):
+        export.load_pretrained_onnx("bigan_digits", network="decoder")
+
+
 def test_hf_urls_go_through_keras_loading(monkeypatch):
     import keras
 
