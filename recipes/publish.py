@@ -42,7 +42,7 @@ from recipes import get_recipe
 from recipes.recipe import Recipe, run_recipe
 from zoo.data.domains import DIGITS_DOMAINS
 from zoo.data.mixtures import MIXTURES
-from zoo.io import write_text
+from zoo.io import atomic_path, write_text
 from zoo.samples import save_samples
 from zoo.spec import SAMPLER
 
@@ -434,10 +434,13 @@ def publish_run(
         extra[reference_file.name] = reference_file
         _save_picture(model, samples, scratch / GRID_FILE, export.read_metadata(written[0]), dataset, name)
         extra[GRID_FILE] = scratch / GRID_FILE
-        zoo.pretrained.write_preset(model, preset_dir, metadata, extra)
-    size = sum(path.stat().st_size for path in preset_dir.iterdir() if path.is_file())
-    if max_bytes is not None and size > max_bytes:
-        raise ValueError(f"Preset {name} is {size} bytes, over the limit of {max_bytes}.")
+        # Written and measured aside first: a preset over the limit never replaces one.
+        built = zoo.pretrained.write_preset(model, scratch / "preset", metadata, extra)
+        size = sum(path.stat().st_size for path in built.iterdir() if path.is_file())
+        if max_bytes is not None and size > max_bytes:
+            raise ValueError(f"Preset {name} is {size} bytes, over the limit of {max_bytes}; nothing was written.")
+        with atomic_path(preset_dir, directory=True) as staging:
+            shutil.copytree(built, staging)
     return preset_dir
 
 

@@ -189,6 +189,17 @@ def test_publish_cli_round_trips_a_run(published, tmp_path, capsys):
     )
 
 
+def test_a_preset_over_the_size_limit_is_refused_and_replaces_nothing(published, tmp_path):
+    from recipes.publish import publish_run
+
+    out = shutil.copytree(published["folder"], tmp_path / "preset")
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    with pytest.raises(ValueError, match=r"over the limit of 1000; nothing was written"):
+        publish_run(published["run"], out, max_bytes=1000, num_samples=64)
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["preset"]
+
+
 def test_publish_refuses_a_folder_without_a_model(tmp_path, capsys):
     before = sorted(tmp_path.iterdir())
     assert main(["publish", str(tmp_path), "-o", str(tmp_path / "out")]) == 2
