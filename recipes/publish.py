@@ -108,7 +108,7 @@ PRESET_RECIPES: dict[str, Recipe] = {
         # Width 8 (not 16) and a pool of 10 past fakes per domain (not 50: the pools are
         # weights too, 150 kB each at 50), so that two ResNet translators, two PatchGANs
         # and the pools fit in 2 MB.
-        _with_model(get_recipe("cyclegan_digits"), epochs=3, width=8, pool_size=10),
+        _with_model(get_recipe("cyclegan_digits"), epochs=8, width=8, pool_size=10),
         # The architecture families at 16x16 and width 32 (their recipes draw 32x32 at
         # width 64: 4-6 MB of weights); SAGAN's attention on the 8x8 feature maps.
         _with_model(
