@@ -50,10 +50,10 @@ from zoo.callbacks import grid_inputs, save_reconstruction_grid
 from zoo.data import digits_arrays
 from zoo.io import write_text
 from zoo.metrics import extractors, scores
+from zoo.metrics.conditional import code_structure, label_accuracy, probe_accuracy
 from zoo.samples import save_samples
 
 FAMILIES = ("cgan", "acgan", "infogan", "bigan")
-PER_LABEL = 100
 
 
 def train(family: str, epochs: int, seed: int) -> tuple[zoo.GAN, float]:
@@ -72,42 +72,6 @@ def fresh(family: str, seed: int) -> zoo.GAN:
     recipe = recipes.get_recipe(f"{family}_digits")
     keras.utils.set_random_seed(seed)
     return zoo.create(family, data_shape=(recipe.image_size, recipe.image_size, 1), **recipe.model)
-
-
-def label_accuracy(model, classifier, features, real_features, seed: int) -> dict[str, float]:
-    labels = np.repeat(np.arange(10, dtype="int32"), PER_LABEL)
-    samples = model.generate(model.sample_inputs(len(labels), seed, label=labels))
-    predicted = extractors.compute_probabilities(classifier, samples).argmax(1)
-    fid = scores.fid(extractors.compute_features(features, samples), real_features)
-    return {"accuracy": float(np.mean(predicted == labels)), "fid": fid}
-
-
-def code_structure(model, classifier, features, test_images, test_labels, seed: int) -> dict[str, float]:
-    from sklearn.metrics import mutual_info_score
-
-    codes = np.repeat(np.arange(model.num_categories, dtype="int32"), PER_LABEL)
-    samples = model.generate(model.sample_inputs(len(codes), seed, category=codes))
-    predicted = extractors.compute_probabilities(classifier, samples).argmax(1)
-    digit_of_code = np.array([np.bincount(predicted[codes == code], minlength=10).argmax() for code in range(10)])
-    fake = extractors.compute_features(features, samples)
-    real = extractors.compute_features(features, test_images)
-    distances = ((real[:, None, :] - fake[None, :, :]) ** 2).sum(-1)
-    nearest_code = codes[distances.argmin(1)]
-    return {
-        "nearest_error": float(np.mean(digit_of_code[nearest_code] != test_labels)),
-        "mutual_information": float(mutual_info_score(codes, predicted) / np.log(2.0)),  # in bits
-        "digits_covered": len(set(digit_of_code.tolist())),
-    }
-
-
-def probe_accuracy(model, train_images, train_labels, test_images, test_labels) -> float:
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
-    probe.fit(model.encode(train_images), train_labels)
-    return float(probe.score(model.encode(test_images), test_labels))
 
 
 def grid(model, family: str, path: pathlib.Path, test_images) -> pathlib.Path:

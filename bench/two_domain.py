@@ -44,29 +44,12 @@ import recipes
 import zoo
 from zoo.callbacks import save_translation_grid
 from zoo.data import domain_arrays
-from zoo.data.domains import LUMA
 from zoo.io import write_text
-from zoo.metrics.extractors import compute_probabilities, digits_classifier
+from zoo.metrics.extractors import digits_classifier
+from zoo.metrics.two_domain import colored_to_gray, labels_of, translation_scores, uninvert
 from zoo.samples import save_samples
 
 NUM_PAIRS = 2000
-
-
-def labels_of(classifier: keras.Model, images: np.ndarray) -> np.ndarray:
-    return compute_probabilities(classifier, images).argmax(axis=1)
-
-
-def uninvert(negatives: np.ndarray) -> np.ndarray:
-    """A `digits/negative` image back to a white digit on black: -x on [-1, 1]."""
-    return -negatives
-
-
-def colored_to_gray(images: np.ndarray) -> np.ndarray:
-    """RGB in [-1, 1] -> luma, stretched per image to [-1, 1] (module docstring)."""
-    gray = ((images + 1.0) / 2.0) @ LUMA
-    low = gray.min(axis=(1, 2), keepdims=True)
-    high = gray.max(axis=(1, 2), keepdims=True)
-    return ((gray - low) / np.maximum(high - low, 1e-6) * 2.0 - 1.0)[..., None].astype("float32")
 
 
 def bench_cogan(classifier, runs: pathlib.Path, figures: pathlib.Path, epochs: int | None) -> dict:
@@ -96,24 +79,6 @@ def bench_cogan(classifier, runs: pathlib.Path, figures: pathlib.Path, epochs: i
         "real_pairs_correct": round(float(np.mean((real_a == truth) & (real_b == truth))), 4),
         "labels_of_a": np.bincount(labels_a, minlength=10).tolist(),
         "grid": str(figures / "cogan_pairs.png"),
-    }
-
-
-def as_classifier_input(images: np.ndarray) -> np.ndarray:
-    """Gray (1 channel) as it is; RGB through `colored_to_gray`."""
-    return images if images.shape[-1] == 1 else colored_to_gray(images)
-
-
-def translation_scores(model, classifier, digits, colored, truth) -> dict:
-    to_colored = model.translate(digits, "a2b")
-    to_gray = model.translate(colored, "b2a")
-    back_to_digits = model.translate(to_colored, "b2a")
-    back_to_colored = model.translate(to_gray, "a2b")
-    return {
-        "a2b_keeps_label": round(float(np.mean(labels_of(classifier, colored_to_gray(to_colored)) == truth)), 4),
-        "b2a_keeps_label": round(float(np.mean(labels_of(classifier, as_classifier_input(to_gray)) == truth)), 4),
-        "cycle_error_a": round(float(np.mean(np.abs(back_to_digits - digits))), 4),
-        "cycle_error_b": round(float(np.mean(np.abs(back_to_colored - colored))), 4),
     }
 
 

@@ -145,6 +145,11 @@ def command_sample(args: argparse.Namespace) -> None:
     import export
 
     generator = export.load_generator(pretrained.sample_source(args.model) or args.model)
+    if generator.generator_inputs.noise is None and generator.generator_inputs.of_kind("sample"):
+        raise ValueError(
+            f"{args.model} is a translator: it draws nothing from noise. Translate images with "
+            f"`gan-zoo translate {args.model} --input FOLDER --output FOLDER [--direction b2a]`."
+        )
     samples = generator.sample(args.n, seed=args.seed, **fixed_inputs(args, generator.generator_inputs))
     written = export.save_samples(samples, args.output, getattr(generator, "metadata", None), preview=True)
     print(f"Wrote {args.n} samples from {args.model} to {', '.join(str(item) for item in written)}")
@@ -180,7 +185,8 @@ def command_translate(args: argparse.Namespace) -> None:
     import export
     from zoo.images import save_image
 
-    source = pathlib.Path(args.model)
+    # A preset name (or folder, or URL) is its exported translator of that direction.
+    source = pretrained.sample_source(args.model, f"generator_{args.direction or 'a2b'}") or pathlib.Path(args.model)
     if source.suffix == ".onnx":
         translator = export.OnnxGenerator(source)
         artifact = translator.metadata.get("artifact")
@@ -392,7 +398,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample.set_defaults(handler=command_sample)
 
     translator = commands.add_parser("translate", help="translate a folder of images with a CycleGAN model")
-    translator.add_argument("model", metavar="MODEL_OR_ONNX", help="a .keras file, a run folder or a generator_*.onnx")
+    translator.add_argument(
+        "model", metavar="MODEL_OR_ONNX", help="a .keras file, a run folder, a generator_*.onnx or a preset name"
+    )
     translator.add_argument("--input", required=True, help="folder of images (resized to the model's size)")
     translator.add_argument("--output", required=True, help="folder for the translated PNGs (same names)")
     translator.add_argument(

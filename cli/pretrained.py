@@ -61,26 +61,28 @@ def command_publish(args: argparse.Namespace) -> None:
     print(f"  {len(manifest['files'])} files, {total} bytes; sha256 of each in {folder / 'manifest.json'}")
 
 
-def sample_source(text: str) -> pathlib.Path | None:
-    """For `gan-zoo sample`: the ONNX generator of the preset named (or located)
-    by `text`, or None when `text` is a model path rather than a preset."""
+def sample_source(text: str, network: str | None = None) -> pathlib.Path | None:
+    """For `gan-zoo sample` / `translate`: the ONNX file of exported `network` (by
+    default the first: `generator`, a CycleGAN's `generator_a2b`) of the preset named
+    (or located) by `text`, or None when `text` is a model path rather than a preset."""
     import zoo.pretrained
 
     path = pathlib.Path(text)
     scheme = text.split("://", 1)[0] if "://" in text else ""
     if scheme in ("http", "https", "file"):
-        return zoo.pretrained.resolve(text) / zoo.pretrained.ONNX_FILE
+        return zoo.pretrained.onnx_path(zoo.pretrained.resolve(text), network)
     if path.is_dir() and (path / zoo.pretrained.MANIFEST_FILE).is_file():
-        return zoo.pretrained.resolve(path) / zoo.pretrained.ONNX_FILE
+        return zoo.pretrained.onnx_path(zoo.pretrained.resolve(path), network)
     if path.exists() or os.sep in text or path.suffix in (".keras", ".onnx"):
         return None
     try:
-        return zoo.pretrained.fetch(text) / zoo.pretrained.ONNX_FILE
+        folder = zoo.pretrained.fetch(text)
     except zoo.pretrained.UnknownPresetError as error:
         raise FileNotFoundError(
             f"No model file, run folder or preset named {text!r}: expected a .keras or .onnx file, a run "
             f"folder, or a preset name. {str(error).split(f'{text!r}.', 1)[-1].strip()}"
         ) from None
+    return zoo.pretrained.onnx_path(folder, network)
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:

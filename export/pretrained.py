@@ -16,15 +16,19 @@ def load_onnx(
     registry: str | os.PathLike | None = None,
     cache: str | os.PathLike | None = None,
     offline: bool | None = None,
+    network: str | None = None,
     providers: list[str] | None = None,
     session_options: Any = None,
 ) -> OnnxGenerator:
     """The `OnnxGenerator` of a preset (a name, a preset folder or a `file://` /
-    `https://` URL of one), fetched and hash-checked like `zoo.pretrained.load`."""
+    `https://` URL of one), fetched and hash-checked like `zoo.pretrained.load`.
+
+    `network` picks one of the preset's exported networks (`metadata.json`'s
+    `exported_networks`: a BiGAN's `encoder`, a CycleGAN's `generator_b2a`); by
+    default the first (`generator`, or a CycleGAN's `generator_a2b`)."""
     import zoo.pretrained
 
     folder = zoo.pretrained.resolve(source, registry=registry, cache=cache, offline=offline)
-    path = folder / zoo.pretrained.ONNX_FILE
-    if not path.is_file():
-        raise zoo.pretrained.PresetError(f"Preset {os.fspath(source)!r} ships no {zoo.pretrained.ONNX_FILE}.")
-    return OnnxGenerator(path, providers=providers, session_options=session_options)
+    return OnnxGenerator(
+        zoo.pretrained.onnx_path(folder, network), providers=providers, session_options=session_options
+    )

@@ -244,8 +244,9 @@ def run_recipe(
         sweep = next((item.name for item in model.generator_inputs.of_kind("continuous")), None)
         grid = SampleGrid(files["samples"], sweep=sweep)
     grids = [grid]
-    if callable(getattr(model, "reconstruct", None)):
+    if not translator and callable(getattr(model, "reconstruct", None)):
         # A model with an encoder (BiGAN): real samples of the first batch beside G(E(x)).
+        # (A translator's reconstructions, F(G(a)), are already in its TranslationGrid.)
         files["reconstructions"] = directory / "reconstructions"
         grids.append(ReconstructionGrid(files["reconstructions"], np.asarray(first)[:RECONSTRUCTED]))
     backup = AtomicBackupAndRestore(directory / "backup")

@@ -189,6 +189,17 @@ def test_publish_cli_round_trips_a_run(published, tmp_path, capsys):
     )
 
 
+def test_a_preset_over_the_size_limit_is_refused_and_replaces_nothing(published, tmp_path):
+    from recipes.publish import publish_run
+
+    out = shutil.copytree(published["folder"], tmp_path / "preset")
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    with pytest.raises(ValueError, match=r"over the limit of 1000; nothing was written"):
+        publish_run(published["run"], out, max_bytes=1000, num_samples=64)
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["preset"]
+
+
 def test_publish_refuses_a_folder_without_a_model(tmp_path, capsys):
     before = sorted(tmp_path.iterdir())
     assert main(["publish", str(tmp_path), "-o", str(tmp_path / "out")]) == 2
@@ -489,16 +500,49 @@ def test_publish_a_mixture_preset_scores_its_modes(tmp_path):
 # === The shipped presets ===
 
 SHIPPED = zoo.pretrained.list()
-CLASSIC_FAMILIES = {"gan", "dcgan", "lsgan", "wgan", "wgan_gp", "sngan"}
 
 
-def test_the_classic_families_each_ship_a_preset():
-    assert CLASSIC_FAMILIES <= {zoo.pretrained.info(name).family for name in SHIPPED}
+def test_every_registered_family_ships_a_preset():
+    assert set(zoo.list_models()) <= {zoo.pretrained.info(name).family for name in SHIPPED}
+
+
+def assert_same_samples(actual, expected, atol=1e-4):
+    """Arrays, or dicts of arrays by name (a CoGAN's pair), equal to `atol`."""
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict) and set(actual) == set(expected)
+        for key in expected:
+            np.testing.assert_allclose(actual[key], expected[key], atol=atol, err_msg=key)
+    else:
+        np.testing.assert_allclose(actual, expected, atol=atol)
+
+
+def check_reference_samples(name: str, model, folder: pathlib.Path, cache: pathlib.Path) -> None:
+    """The Keras model and every exported ONNX network reproduce the stored reference
+    samples (a translator: the stored translations of the stored inputs)."""
+    metadata = zoo.pretrained.read_metadata(folder)
+    reference = metadata["reference_samples"]
+    stored = np.load(folder / reference["file"])
+    stored = {key: stored[key] for key in stored.files} if isinstance(stored, np.lib.npyio.NpzFile) else stored
+    onnx = {
+        network: export.load_pretrained_onnx(name, cache=cache, offline=True, network=network)
+        for network in metadata["exported_networks"]
+    }
+    if "translated_a2b" in reference.get("arrays", ()):
+        for direction, source in (("a2b", "image_a"), ("b2a", "image_b")):
+            translated = model.translate(stored[source], direction)
+            np.testing.assert_allclose(translated, stored[f"translated_{direction}"], atol=1e-4)
+            np.testing.assert_allclose(onnx[f"generator_{direction}"].translate(stored[source]), translated, atol=1e-4)
+        return
+    samples = model.sample(reference["n"], seed=reference["seed"])
+    assert_same_samples(samples, stored)
+    assert_same_samples(onnx["generator"].generate(reference["n"], seed=reference["seed"]), samples)
+    if "encoder" in onnx:  # BiGAN: E(x) of the reference samples, in onnxruntime and Keras
+        np.testing.assert_allclose(onnx["encoder"].translate(samples), model.encode(samples), atol=1e-4)
 
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_preset_verifies_loads_and_reproduces_its_card(name, tmp_path, monkeypatch):
-    from recipes.publish import MAX_PRESET_BYTES, evaluate_model
+    from recipes.publish import MAX_PRESET_BYTES, evaluate_preset
 
     monkeypatch.delenv(zoo.pretrained.BASE_URL_ENV, raising=False)
     entry = zoo.pretrained.info(name)
@@ -511,19 +555,54 @@ def test_shipped_preset_verifies_loads_and_reproduces_its_card(name, tmp_path, m
     model = zoo.pretrained.load(name, cache=tmp_path, offline=False)
     folder = tmp_path / name
     metadata = zoo.pretrained.read_metadata(folder)
-    reference = metadata["reference_samples"]
-    samples = model.sample(reference["n"], seed=reference["seed"])
-    np.testing.assert_allclose(samples, np.load(folder / reference["file"]), atol=1e-4)
-    onnx = export.load_pretrained_onnx(name, cache=tmp_path, offline=True)
-    np.testing.assert_allclose(onnx.generate(reference["n"], seed=reference["seed"]), samples, atol=1e-4)
+    check_reference_samples(name, model, folder, tmp_path)
 
     # Re-measuring gives the card's numbers: they were computed on these samples.
-    evaluation = metadata["evaluation"]
-    metrics, _, _ = evaluate_model(
-        model, metadata["dataset"], seed=evaluation["seed"], num_samples=evaluation["num_samples"]
-    )
+    metrics, _, _ = evaluate_preset(model, metadata)
     assert metrics == pytest.approx(metadata["metrics"], rel=1e-3, abs=1e-4)
     assert entry.metrics == metadata["metrics"]
+
+
+def test_cli_samples_the_shipped_conditional_audio_and_two_domain_presets(tmp_path, cache, capsys):
+    from PIL import Image
+
+    # A conditional preset, by label: the CLI's grid holds what Keras and onnxruntime draw.
+    assert main(["sample", "cgan_digits", "-n", "4", "--label", "3", "-o", str(tmp_path / "threes.png")]) == 0
+    keras_threes = zoo.pretrained.load("cgan_digits").sample(4, seed=0, label=3)
+    onnx_threes = export.load_pretrained_onnx("cgan_digits").sample(4, seed=0, label=3)
+    np.testing.assert_allclose(onnx_threes, keras_threes, atol=1e-4)
+    assert Image.open(tmp_path / "threes.png").size[0] > 16
+    # CoGAN's pairs side by side; WaveGAN's clips as WAV files.
+    assert main(["sample", "cogan_digits", "-n", "4", "-o", str(tmp_path / "pairs.png")]) == 0
+    assert main(["sample", "wavegan_drums", "-n", "2", "-o", str(tmp_path / "drums.wav")]) == 0
+    assert sorted(path.name for path in tmp_path.glob("drums*.wav")) == ["drums_000.wav", "drums_001.wav"]
+    capsys.readouterr()
+
+    # A translator draws nothing from noise: `sample` says to `translate`, which takes the preset name.
+    assert main(["sample", "cyclegan_digits", "-o", str(tmp_path / "none.png")]) == 2
+    assert "gan-zoo translate cyclegan_digits" in capsys.readouterr().err
+    assert not (tmp_path / "none.png").exists()
+    folder = zoo.pretrained.fetch("cyclegan_digits")
+    colored = np.load(folder / "samples.npz")["image_b"][:2]
+    inputs = tmp_path / "colored"
+    inputs.mkdir()
+    for index, image in enumerate(colored):
+        Image.fromarray(np.round((image + 1) * 127.5).astype("uint8")).save(inputs / f"{index}.png")
+    translate = ["translate", "cyclegan_digits", "--input", str(inputs), "--direction", "b2a"]
+    assert main([*translate, "--output", str(tmp_path / "gray")]) == 0
+    assert sorted(path.name for path in (tmp_path / "gray").iterdir()) == ["0.png", "1.png"]
+
+
+def test_load_onnx_picks_an_exported_network_by_name(cache):
+    encoder = export.load_pretrained_onnx("bigan_digits", network="encoder")
+    model = zoo.pretrained.load("bigan_digits")
+    images = model.sample(4, seed=1)
+    np.testing.assert_allclose(encoder.translate(images), model.encode(images), atol=1e-4)
+    assert export.load_pretrained_onnx("cyclegan_digits").metadata.get("artifact") == "generator_a2b"
+    with pytest.raises(
+        zoo.pretrained.PresetError, match=r"ships no decoder.onnx; its ONNX networks: generator, encoder"
+    ):
+        export.load_pretrained_onnx("bigan_digits", network="decoder")
 
 
 def test_hf_urls_go_through_keras_loading(monkeypatch):

@@ -208,6 +208,19 @@ def read_metadata(folder: str | os.PathLike) -> dict[str, Any]:
         raise PresetError(f"{folder} is not a preset folder: it has no {METADATA_FILE}.") from None
 
 
+def onnx_path(folder: str | os.PathLike, network: str | None = None) -> pathlib.Path:
+    """The ONNX file of exported `network` in a verified preset folder; by default
+    its first (`generator.onnx`, or a translator's `generator_a2b.onnx`). A
+    PresetError names the networks the preset does export."""
+    folder = pathlib.Path(folder)
+    exported = read_metadata(folder).get("exported_networks") or [pathlib.Path(ONNX_FILE).stem]
+    name = network or exported[0]
+    path = folder / f"{name}.onnx"
+    if name not in exported or not path.is_file():
+        raise PresetError(f"Preset {folder.name} ships no {name}.onnx; its ONNX networks: {', '.join(exported)}.")
+    return path
+
+
 def load_folder(folder: str | os.PathLike):
     """The `zoo.GAN` of a verified preset folder: config + weights through
     `keras.saving.load_model(safe_mode=True)`."""
