@@ -102,7 +102,7 @@ PRESET_RECIPES: dict[str, Recipe] = {
         # The conditional, representation and two-domain families: their own recipes.
         get_recipe("cgan_digits").replace(epochs=30),
         get_recipe("acgan_digits").replace(epochs=30),
-        get_recipe("infogan_digits").replace(epochs=30),
+        get_recipe("infogan_digits"),
         get_recipe("bigan_digits").replace(epochs=30),
         get_recipe("cogan_digits").replace(epochs=30),
         # Width 8 (not 16) and a pool of 10 past fakes per domain (not 50: the pools are
