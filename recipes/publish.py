@@ -41,6 +41,7 @@ import zoo.pretrained
 from recipes import get_recipe
 from recipes.recipe import Recipe, run_recipe
 from zoo.data.domains import DIGITS_DOMAINS
+from zoo.data.images import digits_arrays
 from zoo.data.mixtures import MIXTURES
 from zoo.io import atomic_path, write_text
 from zoo.samples import save_samples
@@ -211,16 +212,10 @@ def _digits_scores(samples: np.ndarray, real: np.ndarray, metrics, seed: int, su
     }
 
 
-def _digits(size: int, split: str = "test", channels: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    from zoo.data.images import digits_arrays
-
-    return digits_arrays(size, split, channels)
-
-
 def _evaluate_digits(model: zoo.GAN, num_samples: int, seed: int):
     from zoo.metrics import conditional, extractors
 
-    real, labels = _digits(model.data_shape[0], "test", model.data_shape[-1])
+    real, labels = digits_arrays(model.data_shape[0], "test", model.data_shape[-1])
     samples = model.sample(num_samples, seed=seed)
     metrics = _digits_scores(samples, real, DIGITS_METRICS, seed)
     protocol = (
@@ -248,7 +243,7 @@ def _evaluate_digits(model: zoo.GAN, num_samples: int, seed: int):
             "classifier label in bits (at most 3.32; docs/conditional.md)."
         )
     if hasattr(model, "encode"):
-        train, train_labels = _digits(model.data_shape[0], "train", model.data_shape[-1])
+        train, train_labels = digits_arrays(model.data_shape[0], "train", model.data_shape[-1])
         metrics["probe_accuracy"] = conditional.probe_accuracy(model, train, train_labels, real, labels)
         protocol += (
             " probe_accuracy: a logistic-regression probe trained on E(x) of the training digits, accuracy on "
@@ -262,7 +257,7 @@ def _evaluate_pairs(model: zoo.GAN, dataset: str, dataset_b: str, num_samples: i
     images of one z show one digit."""
     from zoo.metrics import extractors, two_domain
 
-    real, _ = _digits(model.data_shape[0])
+    real, _ = digits_arrays(model.data_shape[0], "test", 1)
     samples = model.sample(num_samples, seed=seed)
     as_digits = {
         "a": two_domain.as_digits(samples["image_a"], dataset),
@@ -297,13 +292,14 @@ def _evaluate_translator(model: zoo.GAN, dataset: str, dataset_b: str):
     images_a = np.repeat(images_a, shape_a[-1], axis=-1) if images_a.shape[-1] != shape_a[-1] else images_a
     images_b = np.repeat(images_b, shape_b[-1], axis=-1) if images_b.shape[-1] != shape_b[-1] else images_b
     classifier = extractors.digits_classifier()
-    metrics = two_domain.translation_scores(model, classifier, images_a, images_b, truth)
     samples = {
         "image_a": images_a,
         "translated_a2b": model.translate(images_a, "a2b"),
         "image_b": images_b,
         "translated_b2a": model.translate(images_b, "b2a"),
     }
+    translated = (samples["translated_a2b"], samples["translated_b2a"])
+    metrics = two_domain.translation_scores(model, classifier, images_a, images_b, truth, translated)
     real_a = two_domain.as_digits(images_a, dataset)
     real_b = two_domain.as_digits(images_b, dataset_b)
     fid_a2b = _digits_scores(two_domain.as_digits(samples["translated_a2b"], dataset_b), real_b, ("fid",), 0)

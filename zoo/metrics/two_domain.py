@@ -67,14 +67,19 @@ def pair_agreement(classifier: Any, pairs_a: np.ndarray, pairs_b: np.ndarray, se
 
 
 def translation_scores(
-    model: Any, classifier: Any, images_a: np.ndarray, images_b: np.ndarray, truth: np.ndarray
+    model: Any,
+    classifier: Any,
+    images_a: np.ndarray,
+    images_b: np.ndarray,
+    truth: np.ndarray,
+    translated: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict:
     """Of a translator on held-out images of both domains with their true digits
     `truth` (the same digits in both): the share of translations A -> B and B -> A
     the classifier still calls `truth`, and the mean cycle errors |F(G(a)) - a| and
-    |G(F(b)) - b| on [-1, 1]."""
-    to_b = model.translate(images_a, "a2b")
-    to_a = model.translate(images_b, "b2a")
+    |G(F(b)) - b| on [-1, 1]. `translated`: the translations `(a2b of images_a,
+    b2a of images_b)` when the caller already has them."""
+    to_b, to_a = translated or (model.translate(images_a, "a2b"), model.translate(images_b, "b2a"))
     back_to_a = model.translate(to_b, "b2a")
     back_to_b = model.translate(to_a, "a2b")
     return {
