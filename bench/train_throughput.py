@@ -1,12 +1,24 @@
-"""Training throughput: our DCGAN `fit` against the Keras guide's GAN.
+"""Training throughput: the zoo's `fit` against a hand-written `tf.function` loop
+doing the same math on the same networks, with each speed lever on its own row.
 
-The reference is written the way the guide "Customizing what happens in fit()"
-writes its GAN (one discriminator batch of real + fake with noisy labels, a
-BinaryCrossentropy loss object, no XLA), with the same networks, batch and data.
-Both run in the same process; the ratio is printed and, with --out, written to
-a markdown file with the machine it ran on.
+The reference (issue 15) is a hand-written loop: one `tf.function` step per batch,
+the same DCGAN networks built by the zoo, batch norm trained, real and fake through
+D in two calls, the same losses and Adam settings, no XLA. The Keras guide's GAN
+("Customizing what happens in fit()": one D call on the concatenated batch, batch
+norm in inference mode) is kept for reference. The levers:
 
-    python bench/train_throughput.py --steps 200 --out docs/train_throughput.md
+- XLA (`jit_compile`), for the hand loop too, so the share of XLA and the share of
+  `fit`'s own machinery can be told apart;
+- `steps_per_execution` (several steps per call of the compiled function);
+- `tf.data`'s autotuner, which `load_dataset` turns off for data held in memory
+  (`zoo.data.without_autotune`), turned back on;
+- one discriminator call on the concatenated real + fake batch (`fused_scoring`)
+  for a critic with no batch norm (WGAN-GP's LayerNorm critic), where it is exact.
+
+All rows run in one process and take turns (`--rounds`), so load from other
+processes falls on all of them alike; each row's number is the median of its rounds.
+
+    python bench/train_throughput.py --steps 150 --out docs/train_throughput.md
 """
 
 from __future__ import annotations
@@ -14,32 +26,34 @@ from __future__ import annotations
 import argparse
 import os
 import pathlib
+import statistics
 import sys
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
 import keras
-import numpy as np
 import tensorflow as tf
 from keras import ops
-from machine import describe_machine
+from machine import machine_facts
 
 import zoo
-from zoo import networks
+from zoo import losses
 from zoo.data import load_dataset
+
+REFERENCE = "hand-written `tf.function` loop, same math (reference)"
+DEFAULT = "zoo `fit`, defaults (XLA)"
 
 
 class GuideGAN(keras.Model):
     """The GAN of the Keras guide "Customizing what happens in fit()", verbatim in
-    structure: the reference we measure against."""
+    structure: one D call on real + fake with noisy labels, no `training=` (batch
+    norm in inference mode), a BinaryCrossentropy loss object, no XLA."""
 
-    def __init__(self, discriminator, generator, latent_dim, training=None):
+    def __init__(self, discriminator, generator, latent_dim):
         super().__init__()
-        # The guide calls its networks without `training=`, so batch norm runs in
-        # inference mode; `training=True` is the variant that trains batch norm.
-        self.training = training
         self.discriminator = discriminator
         self.generator = generator
         self.latent_dim = latent_dim
@@ -52,7 +66,7 @@ class GuideGAN(keras.Model):
         return [self.d_loss_tracker, self.g_loss_tracker]
 
     def compile(self, d_optimizer, g_optimizer, loss_fn):
-        super().compile()
+        super().compile(jit_compile=False)
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
         self.loss_fn = loss_fn
@@ -60,12 +74,12 @@ class GuideGAN(keras.Model):
     def train_step(self, real_images):
         batch_size = ops.shape(real_images)[0]
         random_latent_vectors = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
-        generated_images = self.generator(random_latent_vectors, training=self.training)
+        generated_images = self.generator(random_latent_vectors)
         combined_images = ops.concatenate([generated_images, real_images], axis=0)
         labels = ops.concatenate([ops.ones((batch_size, 1)), ops.zeros((batch_size, 1))], axis=0)
         labels += 0.05 * keras.random.uniform(ops.shape(labels), seed=self.seed_generator)
         with tf.GradientTape() as tape:
-            predictions = self.discriminator(combined_images, training=self.training)
+            predictions = self.discriminator(combined_images)
             d_loss = self.loss_fn(labels, predictions)
         grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
         self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
@@ -73,9 +87,7 @@ class GuideGAN(keras.Model):
         random_latent_vectors = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
         misleading_labels = ops.zeros((batch_size, 1))
         with tf.GradientTape() as tape:
-            predictions = self.discriminator(
-                self.generator(random_latent_vectors, training=self.training), training=self.training
-            )
+            predictions = self.discriminator(self.generator(random_latent_vectors))
             g_loss = self.loss_fn(misleading_labels, predictions)
         grads = tape.gradient(g_loss, self.generator.trainable_weights)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
@@ -85,39 +97,90 @@ class GuideGAN(keras.Model):
         return {"d_loss": self.d_loss_tracker.result(), "g_loss": self.g_loss_tracker.result()}
 
 
-def steps_per_second(model, dataset, steps: int, warmup: int) -> float:
-    """Median of three timed `fit` calls of `steps` steps, after a warm-up fit."""
-    model.fit(dataset.take(warmup), epochs=1, verbose=0)
-    rates = []
-    for _ in range(3):
-        start = time.perf_counter()
-        model.fit(dataset.take(steps), epochs=1, verbose=0)
-        rates.append(steps / (time.perf_counter() - start))
-    return float(np.median(rates))
+def hand_loop(model: zoo.GAN, dataset: tf.data.Dataset, jit_compile: bool):
+    """`run(steps)`: the DCGAN's math written by hand: D on real and on fake in two
+    calls (batch norm trained), the 2014 D loss, then G on fresh noise with the
+    non-saturating loss; Adam(2e-4, 0.5) for both, as the family's defaults."""
+    generator, discriminator = model.generator, model.discriminator
+    g_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
+    d_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
+    seed = keras.random.SeedGenerator(0)
+
+    @tf.function(jit_compile=jit_compile)
+    def step(real):
+        latent = (tf.shape(real)[0], model.latent_dim)
+        with tf.GradientTape() as tape:
+            fake = generator(keras.random.normal(latent, seed=seed), training=True)
+            real_scores = discriminator(real, training=True)
+            fake_scores = discriminator(fake, training=True)
+            d_loss = losses.discriminator_loss(real_scores, fake_scores)
+        variables = discriminator.trainable_variables
+        d_optimizer.apply_gradients(zip(tape.gradient(d_loss, variables), variables))
+        with tf.GradientTape() as tape:
+            fake_scores = discriminator(generator(keras.random.normal(latent, seed=seed), training=True), training=True)
+            g_loss = losses.non_saturating_generator_loss(fake_scores)
+        variables = generator.trainable_variables
+        g_optimizer.apply_gradients(zip(tape.gradient(g_loss, variables), variables))
+        return d_loss, g_loss
+
+    batches = iter(dataset)
+
+    def run(steps: int) -> None:
+        for _ in range(steps):
+            losses_now = step(next(batches))
+        float(losses_now[0])  # wait for the last step
+
+    return run
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=150, help="timed steps per measurement")
-    parser.add_argument("--warmup", type=int, default=10, help="steps before timing (tracing, XLA)")
-    parser.add_argument("--image-size", type=int, default=32)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--width", type=int, default=32)
-    parser.add_argument("--latent-dim", type=int, default=64)
-    parser.add_argument("--out", help="write the table as markdown here")
-    args = parser.parse_args(argv)
+def fit_loop(model: keras.Model, dataset: tf.data.Dataset):
+    """`run(steps)`: one `fit` call of `steps` steps on the endless `dataset`."""
+    return lambda steps: model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
 
+
+def zoo_model(family: str, shape, args, **compile_args) -> zoo.GAN:
+    model = zoo.create(family, data_shape=shape, latent_dim=args.latent_dim, width=args.width)
+    model.compile(**compile_args)
+    return model
+
+
+def measure(runs: dict[str, object], steps: int, warmup: int, rounds: int) -> dict[str, list[float]]:
+    """Steps per second of each `run(steps)`, taking turns for `rounds` rounds."""
+    for run in runs.values():
+        run(warmup)  # traces, compiles
+    rates = {label: [] for label in runs}
+    for _ in range(rounds):
+        for label, run in runs.items():
+            start = time.perf_counter()
+            run(steps)
+            rates[label].append(steps / (time.perf_counter() - start))
+    return rates
+
+
+def table(rates: dict[str, list[float]], reference: str) -> list[str]:
+    base = statistics.median(rates[reference])
+    lines = ["| setup | steps/s (median) | range | vs reference |", "|---|---:|---:|---:|"]
+    for label, values in rates.items():
+        median = statistics.median(values)
+        lines.append(f"| {label} | {median:.1f} | {min(values):.1f}-{max(values):.1f} | {median / base:.2f}× |")
+    return lines
+
+
+def dcgan_section(args, batch_size: int) -> tuple[list[str], float]:
+    """The DCGAN rows at one batch size: the table's lines and fit's ratio to the reference."""
     shape = (args.image_size, args.image_size, 1)
-    dataset = load_dataset("digits", batch_size=args.batch_size, image_size=args.image_size, split="all")
-    dataset = dataset.cache().repeat()
+    data = load_dataset("digits", batch_size=batch_size, image_size=args.image_size, split="all")
+    in_memory = data.repeat()  # load_dataset's pipeline: arrays in memory, prefetched, autotuner off
 
-    def guide(training=None):
-        model = GuideGAN(
-            networks.dcgan_discriminator(shape, args.width),
-            networks.dcgan_generator(args.latent_dim, shape, args.width),
-            args.latent_dim,
-            training,
-        )
+    def autotuned():
+        # load_dataset's digits with tf.data's autotuner left on (before issue 15).
+        options = tf.data.Options()
+        options.autotune.enabled = True
+        return data.prefetch(tf.data.AUTOTUNE).with_options(options).repeat()
+
+    def guide() -> GuideGAN:
+        parts = zoo.create("dcgan", data_shape=shape, latent_dim=args.latent_dim, width=args.width)
+        model = GuideGAN(parts.discriminator, parts.generator, args.latent_dim)
         model.compile(
             d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
             g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
@@ -125,40 +188,98 @@ def main(argv: list[str] | None = None) -> None:
         )
         return model
 
-    def ours(jit_compile="auto"):
-        model = zoo.create("dcgan", data_shape=shape, latent_dim=args.latent_dim, width=args.width)
-        model.compile(jit_compile=jit_compile)
-        return model
+    dcgan = lambda **kw: zoo_model("dcgan", shape, args, **kw)  # noqa: E731
+    runs = {
+        REFERENCE: hand_loop(dcgan(), in_memory, jit_compile=False),
+        "hand-written loop with XLA": hand_loop(dcgan(), in_memory, jit_compile=True),
+        "Keras guide GAN (one D call, batch norm not trained, no XLA)": fit_loop(guide(), in_memory),
+        "zoo `fit`, no XLA": fit_loop(dcgan(jit_compile=False), in_memory),
+        DEFAULT: fit_loop(dcgan(), in_memory),
+        "zoo `fit`, XLA, `steps_per_execution=10`": fit_loop(dcgan(steps_per_execution=10), in_memory),
+        "zoo `fit`, XLA, tf.data's autotuner on (before)": fit_loop(dcgan(), autotuned()),
+    }
+    print(f"DCGAN, batch {batch_size}: measuring", ", ".join(runs), flush=True)
+    rates = measure(runs, args.steps, args.warmup, args.rounds)
+    lines = table(rates, REFERENCE)
+    print("\n".join(lines), flush=True)
+    return lines, statistics.median(rates[DEFAULT]) / statistics.median(rates[REFERENCE])
 
-    rows = []
-    for label, build in [
-        ("Keras guide GAN (reference, no XLA)", guide),
-        ("Keras guide GAN, batch norm in training mode", lambda: guide(True)),
-        ("zoo DCGAN, jit_compile=False", lambda: ours(False)),
-        ("zoo DCGAN, default (XLA)", ours),
+
+def critic_section(args, batch_size: int) -> list[str]:
+    """WGAN-GP's critic (LayerNorm, no batch norm) in two calls and in one."""
+    shape = (args.image_size, args.image_size, 1)
+    data = load_dataset("digits", batch_size=batch_size, image_size=args.image_size, split="all").repeat()
+    runs = {}
+    for label, fused in [
+        ("WGAN-GP `fit`, real and fake through the critic in two calls", False),
+        ("WGAN-GP `fit`, one critic call on real + fake (default)", None),
     ]:
-        rate = steps_per_second(build(), dataset, args.steps, args.warmup)
-        rows.append((label, rate))
-        print(f"{label:<38} {rate:8.1f} steps/s", flush=True)
-    reference = rows[0][1]
-    print()
-    lines = [
-        "| setup | steps/s | ratio vs reference |",
-        "|---|---:|---:|",
-        *[f"| {label} | {rate:.1f} | {rate / reference:.2f}x |" for label, rate in rows],
-    ]
-    print("\n".join(lines))
-    print(f"\nratio (zoo default / reference): {rows[-1][1] / reference:.2f}x")
-    if args.out:
-        text = (
-            "# Training throughput: zoo DCGAN `fit` vs the Keras guide GAN\n\n"
-            f"Machine: {describe_machine()}\n\n"
-            f"Command: `python bench/train_throughput.py {' '.join(argv if argv is not None else sys.argv[1:])}`\n\n"
-            f"DCGAN {args.image_size}x{args.image_size}x1, width {args.width}, latent {args.latent_dim}, "
-            f"batch {args.batch_size}, digits; median of 3 runs of {args.steps} steps after {args.warmup} "
-            "warm-up steps.\n\n" + "\n".join(lines) + "\n"
+        model = zoo.create(
+            "wgan_gp", data_shape=shape, latent_dim=args.latent_dim, width=args.width, fused_scoring=fused
         )
-        pathlib.Path(args.out).write_text(text)
+        model.compile()
+        runs[label] = fit_loop(model, data)
+    rates = measure(runs, args.steps, args.warmup, args.rounds)
+    lines = table(rates, next(iter(runs)))
+    print("\n".join(lines), flush=True)
+    return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=100, help="timed steps per measurement")
+    parser.add_argument("--warmup", type=int, default=20, help="steps before timing (tracing, XLA)")
+    parser.add_argument("--rounds", type=int, default=3, help="measurements per row, taking turns")
+    parser.add_argument("--image-size", type=int, default=32)
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 64])
+    parser.add_argument("--width", type=int, default=32)
+    parser.add_argument("--latent-dim", type=int, default=64)
+    parser.add_argument("--out", type=pathlib.Path, help="write the tables as markdown here")
+    args = parser.parse_args(argv)
+    facts = machine_facts()
+
+    sections = []
+    for batch_size in args.batch_sizes:
+        lines, ratio = dcgan_section(args, batch_size)
+        goal = "met" if ratio >= 1.5 else "not met"
+        verdict = (
+            f"Batch {batch_size}: zoo `fit` with its defaults / hand-written loop: **{ratio:.2f}×** "
+            f"(goal ≥ 1.5×: {goal})."
+        )
+        print(verdict, flush=True)
+        sections += [f"### DCGAN, batch {batch_size}", "", *lines, "", verdict, ""]
+    critic_lines = critic_section(args, args.batch_sizes[-1])
+    if args.out:
+        command = " ".join(argv if argv is not None else sys.argv[1:])
+        text = "\n".join(
+            [
+                "# Training throughput: the zoo's `fit` against a hand-written loop",
+                "",
+                f"Command: `python bench/train_throughput.py {command}`",
+                "",
+                *[f"- {key}: {value}" for key, value in facts.items()],
+                f"- Load average (1, 5, 15 min) at end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}",
+                "",
+                (
+                    f"Networks: the zoo's DCGAN, {args.image_size}×{args.image_size}×1, width {args.width}, latent "
+                    f"{args.latent_dim}, digits. Each row: {args.rounds} timed runs of {args.steps} steps taking "
+                    f"turns with the other rows, after {args.warmup} warm-up steps; the median and range of the runs."
+                ),
+                "",
+                "## DCGAN (batch norm in both networks)",
+                "",
+                *sections,
+                f"## A critic without batch norm: one call on real + fake (batch {args.batch_sizes[-1]})",
+                "",
+                "WGAN-GP, the same shapes. The first row is the reference here.",
+                "",
+                *critic_lines,
+                "",
+            ]
+        )
+        tmp = args.out.with_suffix(".tmp")
+        tmp.write_text(text)
+        tmp.replace(args.out)
         print(f"wrote {args.out}")
 
 

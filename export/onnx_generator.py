@@ -22,7 +22,7 @@ from zoo.io import check_memory
 from zoo.spec import check_count
 
 #: `export.session_options` of a session when none are given (measured in bench/inference.py).
-DEFAULT_SESSION_OPTIONS = {"threads": 1, "spinning": False}
+DEFAULT_SESSION_OPTIONS = {"threads": 0, "spinning": False}
 
 #: onnxruntime's element types and the input kinds a foreign model's inputs can be.
 _ONNX_FLOAT_TYPES = ("tensor(float)", "tensor(float16)", "tensor(double)")
@@ -52,10 +52,11 @@ class OnnxGenerator:
         providers: onnxruntime execution providers; `None` takes CUDA if available,
             else the CPU.
         session_options: an `onnxruntime.SessionOptions` (`export.session_options`).
-            `None` takes `DEFAULT_SESSION_OPTIONS`: one intra-op thread that does not
-            spin, the fastest at batch 64 on a shared 2-core machine and on par at
-            batch 1 (docs/inference.md); `export.session_options(threads=0)` gives
-            onnxruntime's one thread per core.
+            `None` takes `DEFAULT_SESSION_OPTIONS`: one intra-op thread per core
+            (onnxruntime's default) that does not spin between ops, on par with
+            spinning threads on a quiet machine and leaving the cores to other
+            work on a busy one (docs/inference.md); `export.session_options(threads=1)`
+            keeps a session to one core.
     """
 
     def __init__(

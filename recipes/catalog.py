@@ -11,17 +11,19 @@ register_recipe(
         image_size=32,
         # Fitted to the data (docs/digits_quality.md): the digits are 8x8 images
         # upscaled bilinearly, so G draws 8x8 and upscales the same way
-        # (content_size); narrow networks (width 32) buy ~3x the steps of width 64 in
-        # the demo's time; EMA samples and exports; lr 5e-4 for G, 2e-4 for D (at
-        # 5e-4 D won outright, accuracy 0.97-0.99; the scores barely moved: 3 seeds
-        # FID 11.45, IS 7.88 at 1,437 samples, targets not met; width 16 was worse).
-        # 30 epochs of 3 passes (3,960 steps at batch 32): 30 grids, backups, plots.
-        # steps_per_execution: 44 steps per call of the compiled step instead of one
-        # host round trip (and loss check) per step, 1.4x the steps/s at the same math.
-        epochs=30,
-        passes_per_epoch=3,
+        # (content_size), and D judges the images area-downscaled to 16x16
+        # (d_resolution): little is lost on upscaled data, and D's convolutions,
+        # most of a step, cost a fraction: 3.5x the steps per second, so 9,680
+        # steps fit in the demo's ~2.5 minutes (digits-FID 7.1 against 12.9 for the
+        # full-size D on the same 150 s, bench/digits_budget.py). Narrow networks
+        # (width 32; a wider G or D bought fewer steps and scored worse); EMA
+        # samples and exports; lr 5e-4 for G, 2e-4 for D. steps_per_execution: 44
+        # steps per call of the compiled step instead of one host round trip each.
+        # 22 epochs of 10 passes (9,680 steps at batch 32): 22 grids, backups, plots.
+        epochs=22,
+        passes_per_epoch=10,
         batch_size=32,
-        model={"latent_dim": 64, "width": 32, "content_size": 8, "ema": 0.999},
+        model={"latent_dim": 64, "width": 32, "content_size": 8, "d_resolution": 16, "ema": 0.999},
         compile={"g_learning_rate": 5e-4, "d_learning_rate": 2e-4, "steps_per_execution": 44},
         description="DCGAN on the bundled 8x8 digits upscaled to 32x32: the demo, a few minutes on a CPU.",
     )

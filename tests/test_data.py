@@ -34,6 +34,20 @@ def test_digits_splits_are_disjoint_and_complete():
     np.testing.assert_allclose(np.unique(everything), np.arange(17) / 16 * 2 - 1, atol=1e-6)
 
 
+def test_in_memory_data_runs_without_the_autotuner_and_decoded_data_with_it(tmp_path):
+    # The autotuner slowed `fit` on the in-memory digits (bench/train_throughput.py);
+    # folders and tfds decode files, where it tunes the parallel reads.
+    assert load_dataset("digits", batch_size=8).options().autotune.enabled is False
+    assert load_dataset("grid25", batch_size=8, num_samples=64).options().autotune.enabled is False
+    for i in range(4):
+        Image.fromarray(np.full((8, 8), 40 * i, np.uint8)).save(tmp_path / f"{i}.png")
+    folder = load_dataset(str(tmp_path), batch_size=2, image_size=8)
+    assert folder.options().autotune.enabled is not False
+    # Same batches either way: only the pipeline's tuning differs.
+    batch = first_batch(load_dataset("digits", batch_size=8, shuffle=False))
+    np.testing.assert_array_equal(batch.numpy(), digits_arrays(16, "train")[0][:8])
+
+
 def test_digits_with_labels_and_three_channels():
     images, labels = first_batch(load_dataset("digits", batch_size=8, image_size=16, channels=3, labels=True))
     assert images.shape == (8, 16, 16, 3) and labels.shape == (8,)

@@ -181,3 +181,37 @@ def test_fit_logs_the_readout_and_options_survive_the_config():
     clone = type(model).from_config(config)
     assert clone.get_config() == config
     assert (clone.pack, clone.minibatch_std, clone.ema) == (2, True, 0.5)
+
+
+# === d_resolution: D judges an area-downscaled view ===
+def test_d_resolution_judges_block_means_and_trains():
+    model = zoo.create("dcgan", data_shape=(16, 16, 1), latent_dim=4, width=8, content_size=8, d_resolution=8)
+    images = _images(4, 16)
+    # Replacing every 2x2 block by its mean changes the image but not D's view of it.
+    means = images.reshape(4, 8, 2, 8, 2, 1).mean(axis=(2, 4), keepdims=True)
+    blocky = np.broadcast_to(means, (4, 8, 2, 8, 2, 1)).reshape(4, 16, 16, 1)
+    assert np.abs(blocky - images).max() > 0.1
+    np.testing.assert_allclose(model.discriminator(images), model.discriminator(blocky), atol=1e-5)
+    # Its convolutions start at 8x8: one stride-2 step to 4x4.
+    convolutions = [layer.name for layer in model.discriminator.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert convolutions == ["down_0"]
+    before = [w.numpy().copy() for w in model.discriminator.trainable_weights]
+    model.compile(jit_compile=False)
+    model.fit(_images(8, 16), batch_size=8, epochs=1, verbose=0)
+    assert all(not np.allclose(a, b.numpy()) for a, b in zip(before, model.discriminator.trainable_weights))
+    assert type(model).from_config(model.get_config()).discriminator.input_shape == (None, 16, 16, 1)
+    assert model.get_config()["d_resolution"] == 8
+
+
+@pytest.mark.parametrize(
+    ("family", "hyper", "message"),
+    [
+        ("dcgan", {"d_resolution": 12}, "d_resolution must divide the image side 32"),
+        ("dcgan", {"d_resolution": 4}, "d_resolution must be an integer of at least 8"),
+        ("dcgan", {"architecture": "mlp", "d_resolution": 16}, "d_resolution needs the DCGAN discriminator"),
+        ("cgan", {"d_resolution": 16}, "the 'cgan' family builds its own"),
+    ],
+)
+def test_d_resolution_bad_input(family, hyper, message):
+    with pytest.raises(ValueError, match=message):
+        zoo.create(family, data_shape=(32, 32, 1), latent_dim=4, width=8, **hyper)

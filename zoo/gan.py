@@ -25,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from zoo import losses, networks, spec, stabilizers
+from zoo import layers, losses, networks, spec, stabilizers
 from zoo.io import check_memory
 
 ARCHITECTURES = ("mlp", "dcgan")
@@ -110,6 +110,19 @@ class GAN(keras.Model):
         r1_gamma: weight gamma of the R1 penalty gamma / 2 * E||grad D(real)||^2
             added to D's loss (Mescheder et al. 2018).
         minibatch_std: a minibatch standard deviation feature in D (Karras et al. 2018).
+        d_resolution: the side of the images the DCGAN discriminator judges: real
+            and fake images are area-downscaled (average pooling) from `data_shape`
+            to it first. For data made by upscaling (`content_size`) little is
+            lost, and D's convolutions, most of a training step, cost a fraction
+            (the demo: 16 for 32x32 digits, 3.5x the steps per second).
+
+    Speed:
+        fused_scoring: score real and fake in one D call on the concatenated batch
+            instead of two. `None` (default) turns it on exactly where it is the
+            same math (`scores_samples_alone`: no batch norm, minibatch-std,
+            spectral norm or random layer in D, no augment or pack): WGAN-GP's
+            LayerNorm critic, MLP critics without normalization. `True` forces it
+            (batch norm would then mix real and fake statistics).
     """
 
     family = "base"
@@ -170,6 +183,8 @@ class GAN(keras.Model):
         augment: str | None = None,
         r1_gamma: float | None = None,
         minibatch_std: bool = False,
+        d_resolution: int | None = None,
+        fused_scoring: bool | None = None,
         **kwargs,
     ):
         if ema is not None and not (isinstance(ema, numbers.Real) and 0.0 < ema < 1.0):
@@ -187,6 +202,7 @@ class GAN(keras.Model):
             raise ValueError(f"r1_gamma must be a non-negative number or None, got {r1_gamma!r}.")
         self.r1_gamma = None if r1_gamma is None else float(r1_gamma)
         self.minibatch_std = bool(minibatch_std)
+        self.d_resolution = None if d_resolution is None else _whole(d_resolution, "d_resolution", minimum=8)
         self.content_size = None if content_size is None else _whole(content_size, "content_size", minimum=8)
         # === Hyperparameters ===
         try:
@@ -229,6 +245,8 @@ class GAN(keras.Model):
             raise ValueError(f"augment (DiffAugment) transforms images; this model generates {self.data_kind}.")
         if self.content_size is not None and architecture != "dcgan":
             raise ValueError("content_size needs the DCGAN generator (architecture='dcgan').")
+        if self.d_resolution is not None and architecture != "dcgan":
+            raise ValueError("d_resolution needs the DCGAN discriminator (architecture='dcgan').")
         if self.pack > 1 and self.condition_input is not None:
             raise ValueError(f"pack judges unconditional samples; the {self.family!r} family is conditional.")
 
@@ -250,7 +268,17 @@ class GAN(keras.Model):
             setattr(self, name, network if network is not None else getattr(self, f"build_{name}")())
         # Seeded from the global seed (`keras.utils.set_random_seed`), so runs with
         # different seeds draw different noise and runs with one seed repeat.
+        if self.d_resolution is not None and not any(
+            layer.name == networks.D_DOWNSCALE for layer in self.discriminator._flatten_layers()
+        ):
+            raise ValueError(
+                f"d_resolution applies to the base DCGAN discriminator; the {self.family!r} family builds its own."
+            )
         self.seed_generator = keras.random.SeedGenerator(name="latent_seed")
+        if fused_scoring is not None and not isinstance(fused_scoring, bool):
+            raise ValueError(f"fused_scoring must be True, False or None (decide from D), got {fused_scoring!r}.")
+        self._fused_scoring_setting = fused_scoring
+        self.fused_scoring = self.scores_samples_alone() if fused_scoring is None else fused_scoring
 
         # === Trackers ===
         extra = ("r1_penalty",) if self.r1_gamma else ()
@@ -292,7 +320,12 @@ class GAN(keras.Model):
                 minibatch_std=self.minibatch_std,
             )
         return networks.dcgan_discriminator(
-            shape, self.width, self.d_normalization, self.spectral_norm, minibatch_std=self.minibatch_std
+            shape,
+            self.width,
+            self.d_normalization,
+            self.spectral_norm,
+            minibatch_std=self.minibatch_std,
+            resolution=self.d_resolution,
         )
 
     def build_ema_generator(self) -> keras.Model:
@@ -371,13 +404,43 @@ class GAN(keras.Model):
             samples = stabilizers.diff_augment(samples, tuple(self.augment.split(",")), self.seed_generator)
         return stabilizers.pack(samples, self.pack)
 
+    def scores_samples_alone(self) -> bool:
+        """Whether D scores every sample on its own, the same in one batch as in
+        another: no batch norm or minibatch-std (a sample's score depends on the
+        batch), no spectral norm (every training call advances its power
+        iteration), no random layer (dropout, phase shuffle), and no augment or
+        pack. Then one D call on real + fake is the same math as two calls, and
+        `fused_scoring` is on by default."""
+        if self.augment or self.pack > 1:
+            return False
+        coupled = (keras.layers.BatchNormalization, keras.layers.SpectralNormalization, layers.MinibatchStdDev)
+        for name, role in self.network_roles.items():
+            if role != "d":
+                continue
+            for layer in getattr(self, name)._flatten_layers():
+                if isinstance(layer, coupled) or hasattr(layer, "seed_generator"):
+                    return False
+        return True
+
     def score_real_and_fake(self, real, condition=None):
         """`(D(real), D(fake), fakes)` for one discriminator step, with as many fresh
         fakes as `real` holds. Real and fake go through D in two calls, as in DCGAN,
-        so that batch norm never mixes them."""
+        so that batch norm never mixes them; with `fused_scoring` (the default where
+        `scores_samples_alone`) in one call on the concatenated batch, which does the
+        same math in fewer, larger operations."""
         fakes = self.generate_fakes(real, condition)
-        real_scores = self.discriminate(real, self.real_inputs(real, condition))
-        fake_scores = self.discriminate(fakes.samples, fakes.inputs)
+        real_inputs = self.real_inputs(real, condition)
+        if self.fused_scoring:
+            both = {
+                name: ops.concatenate([ops.cast(real_inputs[name], value.dtype), value], axis=0)
+                for name, value in fakes.inputs.items()
+                if name in real_inputs
+            }
+            scores = self.discriminate(ops.concatenate([real, ops.cast(fakes.samples, real.dtype)], axis=0), both)
+            real_scores, fake_scores = _split_batch(scores, ops.shape(real)[0])
+        else:
+            real_scores = self.discriminate(real, real_inputs)
+            fake_scores = self.discriminate(fakes.samples, fakes.inputs)
         # Kept for the training-health readout of `train_step` (same trace).
         self._health.scores = (real_scores, fake_scores)
         return real_scores, fake_scores, fakes
@@ -684,6 +747,8 @@ class GAN(keras.Model):
             "augment": self.augment,
             "r1_gamma": self.r1_gamma,
             "minibatch_std": self.minibatch_std,
+            "d_resolution": self.d_resolution,
+            "fused_scoring": self._fused_scoring_setting,
         }
         for name in self._custom_networks:
             config[name] = keras.saving.serialize_keras_object(getattr(self, name))
@@ -724,6 +789,14 @@ class GAN(keras.Model):
         for key in ("g_optimizer", "d_optimizer"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         self.compile(**config)
+
+
+def _split_batch(scores, size):
+    """`(scores[:size], scores[size:])` of a tensor or of each head of a dict."""
+    if isinstance(scores, Mapping):
+        halves = {name: _split_batch(value, size) for name, value in scores.items()}
+        return ({name: pair[0] for name, pair in halves.items()}, {name: pair[1] for name, pair in halves.items()})
+    return scores[:size], scores[size:]
 
 
 def _merge_inputs(input_spec: spec.InputSpec, inputs: Any, named: dict[str, Any]) -> dict[str, Any]:

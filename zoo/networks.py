@@ -234,6 +234,10 @@ def dcgan_generator(
     return keras.Model(inputs if len(inputs) > 1 else inputs[0], image, name=name)
 
 
+#: The name of the DCGAN discriminator's first layer when it judges a downscaled view.
+D_DOWNSCALE = "d_downscale"
+
+
 def dcgan_discriminator(
     image_shape: tuple[int, int, int],
     width: int = 64,
@@ -244,6 +248,7 @@ def dcgan_discriminator(
     name: str = "discriminator",
     *,
     attention_resolution: int | None = None,
+    resolution: int | None = None,
 ) -> keras.Model:
     """Radford et al. 2015: stride-2 convolutions with LeakyReLU(0.2) down to 4x4,
     normalization on every layer but the first, then one linear score (or
@@ -253,12 +258,23 @@ def dcgan_discriminator(
     that side (Zhang et al. 2019), spectrally normalized with the rest.
     `minibatch_std` appends the batch's mean standard deviation as one more feature
     map at 4x4, before the score (Karras et al. 2018, `zoo.layers.MinibatchStdDev`).
+    `resolution` area-downscales the image to that side first (average pooling),
+    and the convolutions start there.
     """
     _check_normalization(normalization)
-    steps = upsampling_steps(image_shape)
-    check_attention_resolution(attention_resolution, image_shape)
+    upsampling_steps(image_shape)
+    side = image_shape[0]
     image = keras.Input(tuple(image_shape), name="sample")
     x = image
+    if resolution is not None and resolution != side:
+        if not 8 <= resolution < side or side % resolution:
+            raise ValueError(f"d_resolution must divide the image side {side} and be at least 8, got {resolution}.")
+        x = layers.AveragePooling2D(side // resolution, name=D_DOWNSCALE)(x)
+        image_shape = (resolution, resolution, image_shape[-1])
+    elif resolution is not None:
+        x = layers.Identity(name=D_DOWNSCALE)(x)
+    steps = upsampling_steps(image_shape)
+    check_attention_resolution(attention_resolution, image_shape)
     filters = width
     for step in range(steps):
         x = _conv(filters, spectral_norm, name=f"down_{step}")(x)

@@ -23,6 +23,7 @@ from zoo.data.images import (
     digits_dataset,
     folder_dataset,
     tfds_dataset,
+    without_autotune,
 )
 from zoo.io import check_memory
 
@@ -126,7 +127,10 @@ def load_dataset(
             f"{name} has {count} samples, fewer than batch_size {batch_size}: no full batch to train on "
             "(lower --batch-size or add data)."
         )
-    return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    dataset = dataset.batch(batch_size, drop_remainder=True)
+    if name == "digits":
+        return without_autotune(dataset)  # arrays in memory: nothing to tune
+    return dataset.prefetch(tf.data.AUTOTUNE)
 
 
 __all__ = ["digits_arrays", "domain_arrays", "list_datasets", "list_domains", "load_dataset", "load_domains"]

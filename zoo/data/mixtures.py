@@ -26,6 +26,8 @@ import numpy as np
 import tensorflow as tf
 from numpy.typing import ArrayLike
 
+from zoo.data.images import without_autotune
+
 __all__ = [
     "DATASET_NAMES",
     "MIXTURES",
@@ -170,8 +172,7 @@ def mixture_dataset(
 
     dataset = tf.data.Dataset.from_tensor_slices(points)
     dataset = dataset.shuffle(num_samples, seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.batch(batch_size, drop_remainder=True)
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    return without_autotune(dataset.batch(batch_size, drop_remainder=True))
 
 
 def _check_positive_int(value: object, what: str, *, allow_zero: bool = False) -> None:
