@@ -203,6 +203,15 @@ def test_d_resolution_judges_block_means_and_trains():
     assert model.get_config()["d_resolution"] == 8
 
 
+def test_d_resolution_leaves_images_no_larger_as_they_are():
+    # A recipe's d_resolution=16 still runs at --image-size 8 or 16: D judges full size.
+    for side in (8, 16):
+        plain = zoo.create("dcgan", data_shape=(side, side, 1), latent_dim=4, width=8)
+        capped = zoo.create("dcgan", data_shape=(side, side, 1), latent_dim=4, width=8, d_resolution=16)
+        shapes = [tuple(w.shape) for w in capped.discriminator.weights]
+        assert shapes == [tuple(w.shape) for w in plain.discriminator.weights]
+
+
 @pytest.mark.parametrize(
     ("family", "hyper", "message"),
     [

@@ -110,11 +110,12 @@ class GAN(keras.Model):
         r1_gamma: weight gamma of the R1 penalty gamma / 2 * E||grad D(real)||^2
             added to D's loss (Mescheder et al. 2018).
         minibatch_std: a minibatch standard deviation feature in D (Karras et al. 2018).
-        d_resolution: the side of the images the DCGAN discriminator judges: real
-            and fake images are area-downscaled (average pooling) from `data_shape`
-            to it first. For data made by upscaling (`content_size`) little is
-            lost, and D's convolutions, most of a training step, cost a fraction
-            (the demo: 16 for 32x32 digits, 3.5x the steps per second).
+        d_resolution: the largest side of the images the DCGAN discriminator
+            judges: larger real and fake images are area-downscaled (average
+            pooling) to it first; smaller ones are judged as they are. For data
+            made by upscaling (`content_size`) little is lost, and D's
+            convolutions, most of a training step, cost a fraction (the demo:
+            16 for 32x32 digits, 3.5x the steps per second).
 
     Speed:
         fused_scoring: score real and fake in one D call on the concatenated batch

@@ -258,16 +258,16 @@ def dcgan_discriminator(
     that side (Zhang et al. 2019), spectrally normalized with the rest.
     `minibatch_std` appends the batch's mean standard deviation as one more feature
     map at 4x4, before the score (Karras et al. 2018, `zoo.layers.MinibatchStdDev`).
-    `resolution` area-downscales the image to that side first (average pooling),
-    and the convolutions start there.
+    `resolution` area-downscales a larger image to that side first (average
+    pooling), and the convolutions start there; an image no larger is judged as it is.
     """
     _check_normalization(normalization)
     upsampling_steps(image_shape)
     side = image_shape[0]
     image = keras.Input(tuple(image_shape), name="sample")
     x = image
-    if resolution is not None and resolution != side:
-        if not 8 <= resolution < side or side % resolution:
+    if resolution is not None and resolution < side:
+        if resolution < 8 or side % resolution:
             raise ValueError(f"d_resolution must divide the image side {side} and be at least 8, got {resolution}.")
         x = layers.AveragePooling2D(side // resolution, name=D_DOWNSCALE)(x)
         image_shape = (resolution, resolution, image_shape[-1])
