@@ -5,9 +5,10 @@ steps and in digits-FID / IS on the same budget.
 Builds `dcgan_digits`'s DCGAN (content_size 8, EMA 0.999, latent 64) with the
 discriminator `networks.dcgan_discriminator(resolution=--d-size)` builds (32: full
 size; smaller: an average pooling to that side first, what `d_resolution` builds),
-trains it with `fit` for `--seconds` of wall time in calls of 3 x `--spe` steps, no callbacks, then scores 1,437 samples of the EMA generator
-against the 360 held-out digits (`evaluate_generator`, the digits extractor; the real
-floor is FID 3.69 / IS 9.66). One line per run:
+trains it with `fit` for `--seconds` of wall time in calls of 3 x `--spe` steps,
+no callbacks, then scores 1,437 samples of the EMA generator against the 360
+held-out digits (`evaluate_generator`, the digits extractor; the real floor is
+FID 3.69 / IS 9.66). One line per run:
 
     python bench/digits_budget.py --d-size 32 --seconds 150
     python bench/digits_budget.py --d-size 16 --seconds 150
