@@ -92,7 +92,7 @@ def recipe_setting(name: str) -> Setting:
         model=dict(recipe.model),
         compile=dict(recipe.compile),
         batch_size=recipe.batch_size,
-        steps=recipe.epochs * steps_per_epoch,
+        steps=recipe.epochs * steps_per_epoch * recipe.passes_per_epoch,
         linear_decay="linear_decay" in recipe.callbacks,
         num_samples=recipe.num_samples,
     )
@@ -168,7 +168,7 @@ def train_and_score(setting: Setting, seed: int, plots: pathlib.Path) -> dict[st
     keras.utils.set_random_seed(seed)
     # The class itself, not `zoo.create`, which drops None overrides (d_normalization=None).
     model = zoo.family_info(setting.family).cls(data_shape=(2,), **setting.model)
-    model.compile(steps_per_execution=50, **setting.compile)
+    model.compile(**{"steps_per_execution": 50, **setting.compile})
     data = load_dataset(setting.dataset, batch_size=setting.batch_size, num_samples=setting.num_samples, seed=seed)
     # Epochs of 100 steps, the granularity at which `LinearDecay` lowers the rates
     # (the recipes' epochs: 25,600 points / batch 256).

@@ -158,6 +158,28 @@ def test_content_size_generator_upscales_like_the_data():
         zoo.create("dcgan", data_shape=(32, 32, 1), latent_dim=4, width=8, content_size=64)
 
 
+def test_content_layers_add_convolutions_at_the_content_size_and_train():
+    model = zoo.create("dcgan", data_shape=(16, 16, 1), latent_dim=4, width=8, content_size=8, content_layers=2)
+    for name in ("content_0", "content_1"):
+        assert tuple(model.generator.get_layer(name).output.shape) == (None, 8, 8, 8)
+    # Still drawn at 8x8 and upscaled like the data.
+    drawn = keras.Model(model.generator.inputs, model.generator.get_layer("image").output)
+    z = model.sample_noise(3)
+    expected = tf.image.resize(keras.ops.convert_to_numpy(drawn(z)), (16, 16), method="bilinear").numpy()
+    np.testing.assert_allclose(model.generate(z), expected, atol=1e-5)
+    kernels = [model.generator.get_layer(name).kernel for name in ("content_0", "content_1")]
+    before = [kernel.numpy().copy() for kernel in kernels]
+    model.compile(jit_compile=False)
+    model.fit(_images(8, 16), batch_size=8, epochs=1, verbose=0)
+    assert all(np.abs(kernel.numpy() - old).max() > 0 for kernel, old in zip(kernels, before))
+    clone = type(model).from_config(model.get_config())
+    assert clone.content_layers == 2 and clone.generator.count_params() == model.generator.count_params()
+    with pytest.raises(ValueError, match="content_layers needs content_size"):
+        zoo.create("dcgan", data_shape=(16, 16, 1), latent_dim=4, width=8, content_layers=1)
+    with pytest.raises(ValueError, match="content_layers must be an integer of at least 0, got -1"):
+        zoo.create("dcgan", data_shape=(16, 16, 1), latent_dim=4, width=8, content_size=8, content_layers=-1)
+
+
 # === Training-health readout ===
 def test_discriminator_accuracy_counts_the_right_calls():
     model = zoo.create("gan", data_shape=(2,), latent_dim=2, width=8)
@@ -224,3 +246,32 @@ def test_d_resolution_leaves_images_no_larger_as_they_are():
 def test_d_resolution_bad_input(family, hyper, message):
     with pytest.raises(ValueError, match=message):
         zoo.create(family, data_shape=(32, 32, 1), latent_dim=4, width=8, **hyper)
+
+
+# === pack and augment reach every family's discriminator, or are refused ===
+@pytest.mark.parametrize("name", zoo.list_models())
+def test_pack_and_augment_reach_every_discriminator_or_are_refused(name):
+    from conftest import TINY_SHAPES, random_batch, tiny_model
+
+    shape = TINY_SHAPES[zoo.family_info(name).cls.data_kinds[0]]
+    for option in ({"pack": 2}, {"augment": "translation"}):
+        try:
+            model = tiny_model(name, shape, **option)
+        except ValueError as error:  # refused at once, in one line naming the option
+            assert len(str(error).splitlines()) == 1 and next(iter(option)) in str(error)
+            continue
+        batch = random_batch(model, 8)
+        if "pack" in option:
+            # D is built for two samples side by side, and a step trains on them.
+            assert model.discriminator_shape[-1] == 2 * shape[-1]
+            before = [w.numpy().copy() for w in model.discriminator_variables]
+            model.compile(jit_compile=False)
+            model.fit(*batch, batch_size=4, epochs=1, verbose=0)
+            assert any(np.abs(w.numpy() - b).max() > 0 for w, b in zip(model.discriminator_variables, before))
+        else:
+            # D sees a randomly shifted view: two looks at one batch score differently.
+            samples = keras.ops.convert_to_tensor(batch[0])
+            condition = keras.ops.convert_to_tensor(batch[1]) if len(batch) > 1 else None
+            inputs = model.real_inputs(samples, condition)
+            first, second = (keras.tree.flatten(model.discriminate(samples, inputs, training=False)) for _ in range(2))
+            assert any(np.abs(np.asarray(a) - np.asarray(b)).max() > 1e-6 for a, b in zip(first, second))

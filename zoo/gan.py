@@ -99,6 +99,8 @@ class GAN(keras.Model):
         content_size: a DCGAN generator that draws `content_size`-pixel images and
             resizes them bilinearly to `data_shape` (data made by upscaling, such
             as the digits).
+        content_layers: more 3x3 convolutions at the content's resolution in that
+            generator (depth where it costs little; the demo uses 1).
         ema: decay of an exponential moving average of the generator's weights
             (Yazici et al. 2019; Karras et al. 2018), e.g. 0.999. The average
             (`ema_generator`) is what sampling, export and evaluation use; it is
@@ -163,6 +165,8 @@ class GAN(keras.Model):
     batch_kind: ClassVar[str] = "samples"
     #: Whether the generator draws noise (`latent_dim`); a translator draws none.
     takes_noise: ClassVar[bool] = True
+    #: Why `pack` cannot work with the family's discriminator, or None where it does.
+    pack_refusal: ClassVar[str | None] = None
 
     def __init__(
         self,
@@ -179,6 +183,7 @@ class GAN(keras.Model):
         generator_inputs: list[dict[str, Any]] | None = None,
         latent_sampler: Callable[[Any], Any] | None = None,
         content_size: int | None = None,
+        content_layers: int = 0,
         ema: float | None = None,
         pack: int = 1,
         augment: str | None = None,
@@ -205,6 +210,9 @@ class GAN(keras.Model):
         self.minibatch_std = bool(minibatch_std)
         self.d_resolution = None if d_resolution is None else _whole(d_resolution, "d_resolution", minimum=8)
         self.content_size = None if content_size is None else _whole(content_size, "content_size", minimum=8)
+        self.content_layers = _whole(content_layers, "content_layers", minimum=0)
+        if self.content_layers and self.content_size is None:
+            raise ValueError("content_layers needs content_size: they are the generator's layers at that size.")
         # === Hyperparameters ===
         try:
             self.data_shape = tuple(_whole(size, "every size of data_shape") for size in data_shape)
@@ -250,6 +258,8 @@ class GAN(keras.Model):
             raise ValueError("d_resolution needs the DCGAN discriminator (architecture='dcgan').")
         if self.pack > 1 and self.condition_input is not None:
             raise ValueError(f"pack judges unconditional samples; the {self.family!r} family is conditional.")
+        if self.pack > 1 and self.pack_refusal:
+            raise ValueError(f"pack is not available in the {self.family!r} family: {self.pack_refusal}.")
 
         # === Generator inputs ===
         self.generator_inputs = self.build_generator_inputs()
@@ -305,12 +315,22 @@ class GAN(keras.Model):
                 self.generator_inputs, self.data_shape, self.width, self.hidden_layers, self.output_activation
             )
         return networks.dcgan_generator(
-            self.generator_inputs, self.data_shape, self.width, self.output_activation, self.content_size
+            self.generator_inputs,
+            self.data_shape,
+            self.width,
+            self.output_activation,
+            self.content_size,
+            content_layers=self.content_layers,
         )
 
+    @property
+    def discriminator_shape(self) -> tuple[int, ...]:
+        """The shape of one input of D: a sample, or with `pack` that many samples
+        concatenated along the last axis. Every family's D is built for it."""
+        return (*self.data_shape[:-1], self.data_shape[-1] * self.pack)
+
     def build_discriminator(self) -> keras.Model:
-        # With packing, D sees `pack` samples concatenated along the last axis.
-        shape = (*self.data_shape[:-1], self.data_shape[-1] * self.pack)
+        shape = self.discriminator_shape
         if self.architecture == "mlp":
             return networks.mlp_discriminator(
                 shape,
@@ -743,6 +763,7 @@ class GAN(keras.Model):
             "dataset": self.dataset,
             "generator_inputs": self.generator_inputs.get_config(),
             "content_size": self.content_size,
+            "content_layers": self.content_layers,
             "ema": self.ema,
             "pack": self.pack,
             "augment": self.augment,

@@ -167,6 +167,7 @@ def dcgan_generator(
     content_size: int | None = None,
     name: str = "generator",
     *,
+    content_layers: int = 0,
     normalization: str | None = "batch",
     spectral_norm: bool = False,
     attention_resolution: int | None = None,
@@ -190,6 +191,10 @@ def dcgan_generator(
     a 3x3 convolution draws the image from them, so that even an 8x8 generator has
     a hidden layer at the content's resolution (a transposed convolution straight
     from 4x4 to the 8x8 image would leave it one linear map from its projection).
+    `content_layers` adds that many more 3x3 convolutions (`width` filters, batch norm,
+    ReLU) at the content's resolution before the image: depth where it is cheap, on
+    64 pixels instead of 1,024 (the demo: digits-FID and IS better on the same steps,
+    docs/digits_quality.md).
     """
     _check_normalization(normalization)
     check_attention_resolution(attention_resolution, image_shape)
@@ -200,6 +205,8 @@ def dcgan_generator(
         if content_size != int(content_size) or not 8 <= content_size <= height:
             raise ValueError(f"content_size must be an integer in [8, {height}] (the image side), got {content_size}.")
         content_size = int(content_size)
+        if int(content_layers) != content_layers or content_layers < 0:
+            raise ValueError(f"content_layers must be a whole number >= 0, got {content_layers!r}.")
         # One step more: the last one reaches content_size with `width` filters.
         steps = upsampling_steps((content_size, content_size, image_shape[-1])) + 1
     else:
@@ -224,8 +231,13 @@ def dcgan_generator(
         up = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False, name=f"up_{step}")
         x = attend(normalize(_spectral(up, spectral_norm)(x), f"up_{step}"), 8 * 2**step)
     if content_size is None:
+        if content_layers:
+            raise ValueError("content_layers needs content_size: they are the layers at the content's resolution.")
         to_image = layers.Conv2DTranspose(image_shape[-1], 4, strides=2, padding="same", name="to_image")
     else:
+        for index in range(int(content_layers)):
+            conv = layers.Conv2D(width, 3, padding="same", use_bias=False, name=f"content_{index}")
+            x = normalize(_spectral(conv, spectral_norm)(x), f"content_{index}")
         to_image = layers.Conv2D(image_shape[-1], 3, padding="same", name="to_image")
     x = _spectral(to_image, spectral_norm)(x)
     image = layers.Activation(output_activation or "linear", name="image")(x)

@@ -46,6 +46,7 @@ class BEGAN(GAN):
     default_d_normalization = None
     default_optimizer = ("adam", 1e-4, {"beta_1": 0.5})
     loss_names = ("d_loss", "g_loss", "k_t", "convergence", "real_reconstruction", "fake_reconstruction")
+    pack_refusal = "its discriminator is an autoencoder that reconstructs one sample, L(v) = |v - D(v)|"
 
     def __init__(self, gamma: float = 0.5, lambda_k: float = 0.001, embedding_dim: int = 64, **kwargs) -> None:
         if not 0.0 < gamma <= 1.0:

@@ -34,6 +34,7 @@ class BiGAN(GAN):
     default_architecture = "dcgan"
     default_d_normalization: ClassVar[dict[str, str | None]] = {"mlp": None, "dcgan": "batch"}
     network_roles: ClassVar[dict[str, str | None]] = {"generator": "g", "encoder": "g", "discriminator": "d"}
+    pack_refusal = "D judges (x, z) pairs, and a pack of samples would leave their codes unpacked"
 
     def build_encoder(self):
         return conditional_networks.encoder(
@@ -55,7 +56,7 @@ class BiGAN(GAN):
         return {"z": self.encoder(real, training=True)}
 
     def discriminate(self, samples, inputs, training=True):
-        return self.discriminator({"sample": samples, "z": inputs["z"]}, training=training)
+        return self.discriminator({"sample": self.discriminator_view(samples), "z": inputs["z"]}, training=training)
 
     def generator_loss(self, real, condition=None):
         real_scores, fake_scores, _ = self.score_real_and_fake(real, condition)

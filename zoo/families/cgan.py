@@ -57,7 +57,8 @@ class CGAN(GAN):
         )
 
     def discriminate(self, samples, inputs, training=True):
-        return self.discriminator({"sample": samples, "label": inputs["label"]}, training=training)
+        view = self.discriminator_view(samples)
+        return self.discriminator({"sample": view, "label": inputs["label"]}, training=training)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "num_classes": self.num_classes, "d_conditioning": self.d_conditioning}

@@ -56,6 +56,7 @@ class InfoGAN(GAN):
     default_d_normalization: ClassVar[dict[str, str | None]] = {"mlp": None, "dcgan": "batch"}
     network_roles: ClassVar[dict[str, str | None]] = {"generator": "g", "discriminator": "d", "q_head": "g"}
     loss_names = ("d_loss", "g_loss", "information_penalty")
+    pack_refusal = "Q reads each fake's codes from D's features, which a pack would mix"
 
     def __init__(
         self,

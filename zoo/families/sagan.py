@@ -70,7 +70,7 @@ class SAGAN(SNGAN):
 
     def build_discriminator(self) -> keras.Model:
         return networks.dcgan_discriminator(
-            self.data_shape,
+            self.discriminator_shape,
             self.width,
             self.d_normalization,
             spectral_norm=True,

@@ -63,7 +63,11 @@ class WaveGAN(WGANGP):
     def build_discriminator(self) -> keras.Model:
         # The base's `minibatch_std` stabilizer applies to the 1-D critic too.
         return networks.wavegan_discriminator(
-            self.data_shape, self.width, self.phase_shuffle, self.d_normalization, minibatch_std=self.minibatch_std
+            self.discriminator_shape,
+            self.width,
+            self.phase_shuffle,
+            self.d_normalization,
+            minibatch_std=self.minibatch_std,
         )
 
     def get_config(self) -> dict:
