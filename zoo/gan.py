@@ -165,8 +165,10 @@ class GAN(keras.Model):
     batch_kind: ClassVar[str] = "samples"
     #: Whether the generator draws noise (`latent_dim`); a translator draws none.
     takes_noise: ClassVar[bool] = True
-    #: Why `pack` cannot work with the family's discriminator, or None where it does.
+    #: Why `pack` / `augment` cannot work with the family's discriminator, or None
+    #: where they do; the base refuses the option with this reason.
     pack_refusal: ClassVar[str | None] = None
+    augment_refusal: ClassVar[str | None] = None
 
     def __init__(
         self,
@@ -260,6 +262,8 @@ class GAN(keras.Model):
             raise ValueError(f"pack judges unconditional samples; the {self.family!r} family is conditional.")
         if self.pack > 1 and self.pack_refusal:
             raise ValueError(f"pack is not available in the {self.family!r} family: {self.pack_refusal}.")
+        if self.augment and self.augment_refusal:
+            raise ValueError(f"augment is not available in the {self.family!r} family: {self.augment_refusal}.")
 
         # === Generator inputs ===
         self.generator_inputs = self.build_generator_inputs()

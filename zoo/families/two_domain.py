@@ -24,6 +24,7 @@ class TwoDomainGAN(GAN):
 
     batch_kind: ClassVar[str] = "two_domains"
     pack_refusal = "each discriminator judges one domain's images, built for their shape"
+    augment_refusal = "its discriminators judge each domain through their own calls, which DiffAugment does not reach"
     data_kinds: tuple[str, ...] = ("images",)
     default_architecture = "dcgan"
 
@@ -37,11 +38,6 @@ class TwoDomainGAN(GAN):
             raise ValueError(
                 f"Both domains must have one size: data_shape {shape_a} and data_shape_b {self.data_shape_b} "
                 "differ in height or width (only the channels may differ)."
-            )
-        if kwargs.get("augment"):
-            raise ValueError(
-                f"augment is not available in the {self.family!r} family: its discriminators judge each "
-                "domain through their own calls, which DiffAugment does not reach."
             )
         super().__init__(data_shape=shape_a, **kwargs)
 
