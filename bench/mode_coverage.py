@@ -79,6 +79,7 @@ class Setting:
     batch_size: int
     steps: int
     linear_decay: bool = False
+    decay_start: float = 0.5  # the fraction of the steps after which the decay starts
     num_samples: int = 25_600  # training points drawn (the recipes')
 
 
@@ -94,6 +95,7 @@ def recipe_setting(name: str) -> Setting:
         batch_size=recipe.batch_size,
         steps=recipe.epochs * steps_per_epoch * recipe.passes_per_epoch,
         linear_decay="linear_decay" in recipe.callbacks,
+        decay_start=recipe.decay_start,
         num_samples=recipe.num_samples,
     )
 
@@ -117,7 +119,12 @@ def ablation(name: str) -> list[Setting]:
         text = ", ".join(f"{key}={value}" for key, value in full.compile.items())
         settings.append(dataclasses.replace(base, label=f"+ {text}", compile=dict(full.compile)))
     if full.linear_decay:
-        settings.append(dataclasses.replace(base, label="+ linear decay to 0 (second half)", linear_decay=True))
+        text = "second half" if full.decay_start == 0.5 else f"from {full.decay_start:.0%} of the steps"
+        settings.append(
+            dataclasses.replace(
+                base, label=f"+ linear decay to 0 ({text})", linear_decay=True, decay_start=full.decay_start
+            )
+        )
     if full.batch_size != base.batch_size:
         settings.append(dataclasses.replace(base, label=f"+ batch {full.batch_size}", batch_size=full.batch_size))
     return [*settings, full]
@@ -173,7 +180,7 @@ def train_and_score(setting: Setting, seed: int, plots: pathlib.Path) -> dict[st
     # Epochs of 100 steps, the granularity at which `LinearDecay` lowers the rates
     # (the recipes' epochs: 25,600 points / batch 256).
     epochs = max(1, setting.steps // 100)
-    callbacks = [LinearDecay(epochs)] if setting.linear_decay else []
+    callbacks = [LinearDecay(epochs, int(setting.decay_start * epochs))] if setting.linear_decay else []
     start = time.perf_counter()
     model.fit(data.repeat(), epochs=epochs, steps_per_epoch=setting.steps // epochs, verbose=0, callbacks=callbacks)
     seconds = time.perf_counter() - start

@@ -52,6 +52,8 @@ class Recipe:
             pair `(channels_a, channels_b)`.
         callbacks: extra callbacks by name: "linear_decay" (CycleGAN's schedule,
             `zoo.callbacks.LinearDecay` over `epochs`).
+        decay_start: with "linear_decay", the fraction of the epochs after which
+            the rates start falling linearly to 0 (CycleGAN's: 0.5, the second half).
         clip_length: audio samples per clip; `None` keeps the loader's (16,384).
         model: overrides for `zoo.create` (latent_dim, width, ...).
         compile: arguments of `GAN.compile` (learning rates, ttur, ...).
@@ -71,6 +73,7 @@ class Recipe:
     image_size: int | None = None
     channels: int | tuple[int, int] | None = None
     callbacks: tuple[str, ...] = ()
+    decay_start: float = 0.5
     clip_length: int | None = None
     model: dict[str, Any] = dataclasses.field(default_factory=dict)
     compile: dict[str, Any] = dataclasses.field(default_factory=dict)
@@ -95,6 +98,9 @@ class Recipe:
                 value = min(value)  # two domains: (channels_a, channels_b)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        fraction = isinstance(self.decay_start, (int, float)) and not isinstance(self.decay_start, bool)
+        if not fraction or not 0 <= self.decay_start < 1:
+            raise ValueError(f"decay_start must be a fraction of the epochs in [0, 1), got {self.decay_start!r}.")
         if not isinstance(self.model, dict) or not isinstance(self.compile, dict):
             raise TypeError("A recipe's model and compile are dicts of keyword arguments.")
 
@@ -265,7 +271,8 @@ def run_recipe(
                 for optimizer in (model.g_optimizer, model.d_optimizer)
             }
             base = rates.pop() if len(rates) == 1 else None
-            recipe_callbacks.append(LinearDecay(recipe.epochs, base_learning_rate=base))
+            start = int(recipe.decay_start * recipe.epochs)
+            recipe_callbacks.append(LinearDecay(recipe.epochs, decay_start=start, base_learning_rate=base))
         # The caller's callbacks come first, so that what they add to the epoch logs
         # (e.g. `zoo.metrics.GANMetrics` scores) reaches history.csv and TensorBoard.
         run_callbacks = [

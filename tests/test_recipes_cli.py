@@ -80,6 +80,31 @@ def test_passes_per_epoch_repeat_the_data_reshuffled(tmp_path):
         TINY_RECIPE.replace(passes_per_epoch=0)
 
 
+def test_decay_start_sets_where_the_recipes_linear_decay_begins(tmp_path):
+    from zoo.callbacks import linear_decay_factor
+
+    class Rates(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.seen = []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seen.append(float(self.model.d_optimizer.learning_rate.numpy()))
+
+    recipe = TINY_RECIPE.replace(
+        epochs=4, steps_per_epoch=1, callbacks=("linear_decay",), decay_start=0.25, compile={"jit_compile": False}
+    )
+    rates = Rates()
+    run_recipe(recipe, tmp_path, export_onnx=False, verbose=0, callbacks=[rates])
+    expected = [2e-4 * linear_decay_factor(epoch, 4, 1) for epoch in range(4)]
+    assert rates.seen == pytest.approx(expected)
+    # The default, the second half, keeps epoch 1 at the full rate.
+    assert expected[1] < 2e-4 * linear_decay_factor(1, 4, 2) == pytest.approx(2e-4)
+    for bad in (1.0, -0.25, True, "half"):
+        with pytest.raises(ValueError, match=r"decay_start must be a fraction of the epochs in \[0, 1\)"):
+            TINY_RECIPE.replace(decay_start=bad)
+
+
 def test_steps_per_epoch_cuts_each_epoch_and_the_cli_takes_it(tmp_path, capsys):
     per_pass = 1437 // 128
     cut = TINY_RECIPE.replace(passes_per_epoch=2, steps_per_epoch=3)

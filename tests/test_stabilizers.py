@@ -234,13 +234,44 @@ def test_d_resolution_leaves_images_no_larger_as_they_are():
         assert shapes == [tuple(w.shape) for w in plain.discriminator.weights]
 
 
+@pytest.mark.parametrize("family", ["cgan", "acgan", "infogan", "bigan"])
+def test_d_resolution_reaches_the_shared_trunk_of_the_headed_families(family):
+    # cGAN, ACGAN, InfoGAN and BiGAN build D on the shared DCGAN trunk: it judges the
+    # downscaled view too, with every head and input it has.
+    from conftest import output_arrays, random_batch, weights_of
+
+    model = zoo.create(family, data_shape=(16, 16, 1), latent_dim=4, width=8, d_resolution=8)
+    images = _images(4, 16)
+    means = images.reshape(4, 8, 2, 8, 2, 1).mean(axis=(2, 4), keepdims=True)
+    blocky = np.broadcast_to(means, (4, 8, 2, 8, 2, 1)).reshape(4, 16, 16, 1)
+    others = {"label": np.arange(4, dtype="int32"), "z": np.ones((4, 4), "float32")}
+    names = [tensor.name.split(":")[0] for tensor in model.discriminator.inputs]
+
+    def judge(samples):
+        if names == ["sample"]:
+            return output_arrays(model.discriminator(samples))
+        return output_arrays(model.discriminator({name: others.get(name, samples) for name in names}))
+
+    first, second = judge(images), judge(blocky)
+    for head in first:
+        np.testing.assert_allclose(first[head], second[head], atol=1e-5)
+    convolutions = [
+        layer.name for layer in model.discriminator._flatten_layers() if isinstance(layer, keras.layers.Conv2D)
+    ]
+    assert convolutions == ["down_0"]
+    before = weights_of(model.discriminator)
+    model.compile(jit_compile=False)
+    model.fit(*random_batch(model, 8), batch_size=8, epochs=1, verbose=0)
+    assert not any(np.allclose(a, b) for a, b in zip(before, weights_of(model.discriminator)) if a.size > 1)
+
+
 @pytest.mark.parametrize(
     ("family", "hyper", "message"),
     [
         ("dcgan", {"d_resolution": 12}, "d_resolution must divide the image side 32"),
         ("dcgan", {"d_resolution": 4}, "d_resolution must be an integer of at least 8"),
         ("dcgan", {"architecture": "mlp", "d_resolution": 16}, "d_resolution needs the DCGAN discriminator"),
-        ("cgan", {"d_resolution": 16}, "the 'cgan' family builds its own"),
+        ("began", {"d_resolution": 16}, "the 'began' family builds its own"),
     ],
 )
 def test_d_resolution_bad_input(family, hyper, message):

@@ -30,6 +30,7 @@ def discriminator_options(model) -> dict:
         "hidden_layers": model.hidden_layers,
         "normalization": model.d_normalization,
         "spectral_norm": model.spectral_norm,
+        "resolution": model.d_resolution,
     }
 
 
@@ -41,12 +42,15 @@ def discriminator_trunk(
     normalization: str | None,
     spectral_norm: bool,
     name: str = "trunk",
+    resolution: int | None = None,
 ) -> keras.Model:
-    """The shared discriminator without its score layer: sample -> feature vector."""
+    """The shared discriminator without its score layer: sample -> feature vector.
+    `resolution` is the DCGAN discriminator's (`d_resolution`): larger images are
+    area-downscaled to that side first."""
     if architecture == "mlp":
         full = networks.mlp_discriminator(data_shape, width, hidden_layers, normalization, spectral_norm)
     else:
-        full = networks.dcgan_discriminator(data_shape, width, normalization, spectral_norm)
+        full = networks.dcgan_discriminator(data_shape, width, normalization, spectral_norm, resolution=resolution)
     return keras.Model(full.inputs, full.layers[-1].input, name=name)
 
 
@@ -60,6 +64,7 @@ def label_discriminator(
     spectral_norm: bool,
     conditioning: str = "concat",
     name: str = "discriminator",
+    resolution: int | None = None,
 ) -> keras.Model:
     """D(sample, label) -> score.
 
@@ -74,7 +79,7 @@ def label_discriminator(
     label = keras.Input((), dtype="int32", name="label")
     if conditioning == "projection":
         trunk = discriminator_trunk(
-            data_shape, architecture, width, hidden_layers, normalization, spectral_norm, f"{name}_trunk"
+            data_shape, architecture, width, hidden_layers, normalization, spectral_norm, f"{name}_trunk", resolution
         )
         features = trunk(sample)
         score = layers.Dense(1, name="score")(features)
@@ -93,6 +98,7 @@ def label_discriminator(
             normalization,
             spectral_norm,
             f"{name}_trunk",
+            resolution,
         )
         score = layers.Dense(1, name="score")(trunk(joined))
     else:
@@ -115,13 +121,14 @@ def headed_discriminator(
     spectral_norm: bool,
     heads: dict[str, int | None],
     name: str = "discriminator",
+    resolution: int | None = None,
 ) -> keras.Model:
     """D(sample) -> {"score": ..., head: ...}: linear heads of the given sizes on the
     shared trunk's features; a head of size None is the features themselves (for a
     network of another role, such as InfoGAN's Q, to build on)."""
     sample = keras.Input(tuple(data_shape), name="sample")
     trunk = discriminator_trunk(
-        data_shape, architecture, width, hidden_layers, normalization, spectral_norm, f"{name}_trunk"
+        data_shape, architecture, width, hidden_layers, normalization, spectral_norm, f"{name}_trunk", resolution
     )
     features = trunk(sample)
     outputs = {"score": layers.Dense(1, name="score")(features)}
@@ -139,13 +146,14 @@ def joint_discriminator(
     normalization: str | None,
     spectral_norm: bool,
     name: str = "discriminator",
+    resolution: int | None = None,
 ) -> keras.Model:
     """BiGAN's D(x, z) (Donahue et al. 2017, sec. 3): the trunk's features of x and a
     dense embedding of z, concatenated, then a hidden layer and the score."""
     sample = keras.Input(tuple(data_shape), name="sample")
     z = keras.Input((latent_dim,), name="z")
     trunk = discriminator_trunk(
-        data_shape, architecture, width, hidden_layers, normalization, spectral_norm, f"{name}_trunk"
+        data_shape, architecture, width, hidden_layers, normalization, spectral_norm, f"{name}_trunk", resolution
     )
     z_features = layers.LeakyReLU(0.2, name="z_leaky_relu")(layers.Dense(width, name="z_dense")(z))
     x = layers.Concatenate(name="joint")([trunk(sample), z_features])
