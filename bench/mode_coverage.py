@@ -109,7 +109,7 @@ def ablation(name: str) -> list[Setting]:
     )
     settings = [base]
     # Options that go together count as one (the MLPs' width and depth).
-    groups = (("pack",), ("ema",), ("latent_dim",), ("width", "hidden_layers"))
+    groups = (("pack",), ("ema",), ("r1_gamma",), ("latent_dim",), ("width", "hidden_layers"))
     for keys in groups:
         changed = {key: full.model[key] for key in keys if key in full.model and full.model[key] != base.model.get(key)}
         if changed:
