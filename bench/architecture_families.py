@@ -31,6 +31,7 @@ import keras
 import numpy as np
 from machine import describe_machine
 
+import recipes
 import zoo
 from zoo.callbacks import plot_history
 from zoo.data import load_dataset
@@ -156,16 +157,16 @@ def run_images(epochs: int, seed: int, out: pathlib.Path) -> list[str]:
     return lines
 
 
-def run_audio(clip_length: int, clips: int, minutes: float, seed: int, out: pathlib.Path) -> list[str]:
+def run_audio(clip_length: int, clips: int, epochs: int | None, seed: int, out: pathlib.Path) -> list[str]:
+    """The `wavegan_drums` recipe's model, compile settings and epochs (or `epochs`)."""
+    recipe = recipes.get_recipe("wavegan_drums")
+    epochs = epochs or recipe.epochs
     keras.utils.set_random_seed(seed)
     train, _ = drums_arrays(clips, clip_length, seed=seed)
-    model = zoo.create("wavegan", data_shape=(clip_length, 1), dataset="drums", latent_dim=100, width=16)
-    # No XLA: on this shared CPU, compiling the gradient-penalty step took minutes of the budget.
-    model.compile(jit_compile=False)
-    start, epochs = time.perf_counter(), 0
-    while time.perf_counter() - start < minutes * 60:
-        model.fit(train, batch_size=32, epochs=epochs + 1, initial_epoch=epochs, verbose=0)
-        epochs += 1
+    model = zoo.create("wavegan", data_shape=(clip_length, 1), dataset="drums", **recipe.model)
+    model.compile(**recipe.compile)
+    start = time.perf_counter()
+    model.fit(train, batch_size=recipe.batch_size, epochs=epochs, verbose=0)
     seconds = time.perf_counter() - start
     count = 500
     real, _ = drums_arrays(count, clip_length, seed=seed + 100)
@@ -188,16 +189,18 @@ def run_audio(clip_length: int, clips: int, minutes: float, seed: int, out: path
     from zoo.samples import save_samples
 
     save_samples(fake[:4], out / "wavegan_drums.wav", preview=True)
-    steps = epochs * (clips // 32)
+    steps = epochs * (clips // recipe.batch_size)
     lines = [
         (
             f"## WaveGAN on drums ({clip_length}-sample clips at 16 kHz, {clips} training clips, {epochs} epochs = "
-            f"{steps} generator steps / {5 * steps} critic steps of batch 32 in {seconds / 60:.1f} min, seed {seed})"
+            f"{steps} generator steps / {model.d_steps * steps} critic steps of batch {recipe.batch_size} "
+            f"in {seconds / 60:.1f} min, seed {seed})"
         ),
         "",
         (
-            "Model: latent_dim 100, width (d) 16, phase shuffle 2, WGAN-GP λ 10, Adam(1e-4, 0.5, 0.9). "
-            f"Scores of {count} clips each against {count} real clips (drums classifier, `zoo.metrics.audio`)."
+            f"Model: the `wavegan_drums` recipe's, {recipe.model}, compiled with {recipe.compile}; phase "
+            f"shuffle 2, WGAN-GP λ 10, Adam β (0.5, 0.9). Scores of {count} clips each against {count} real "
+            "clips (drums classifier, `zoo.metrics.audio`)."
         ),
         "",
         "| set | audio-FID | audio-IS |",
@@ -226,7 +229,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=20, help="digits epochs of each image model")
     parser.add_argument("--clip-length", type=int, default=1024)
     parser.add_argument("--clips", type=int, default=1024, help="drums training clips")
-    parser.add_argument("--audio-minutes", type=float, default=8.0, help="WaveGAN's training time budget")
+    parser.add_argument("--audio-epochs", type=int, help="WaveGAN's epochs (default: the wavegan_drums recipe's)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip", choices=("images", "audio"), help="leave one part out")
     parser.add_argument("--out", default="docs")
@@ -240,7 +243,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.skip != "images":
         lines += run_images(args.epochs, args.seed, pictures)
     if args.skip != "audio":
-        lines += run_audio(args.clip_length, args.clips, args.audio_minutes, args.seed, pictures)
+        lines += run_audio(args.clip_length, args.clips, args.audio_epochs, args.seed, pictures)
     command = "PYTHONPATH=. python bench/architecture_families.py " + shlex.join(
         argv if argv is not None else sys.argv[1:]
     )

@@ -133,6 +133,72 @@ def test_r1_gamma_adds_the_weighted_penalty_to_the_discriminator_loss():
     assert "r1_penalty" in history
 
 
+# === Mode seeking (MSGAN) ===
+def test_mode_seeking_ratio_is_msgans_formula():
+    features = np.array([[0.0, 1.0], [2.0, 2.0], [1.0, 3.0], [2.0, -2.0]], "float32")
+    noise = np.array([[0.0], [1.0], [2.0], [-1.0]], "float32")
+    # Pairs (row 0, row 2) and (row 1, row 3): mean|f1 - f2| = 7/4, mean|z1 - z2| = 2.
+    assert float(stabilizers.mode_seeking_ratio(features, noise)) == pytest.approx(7 / 4 / 2)
+
+
+def test_mode_seeking_adds_its_term_to_the_generator_loss_and_trains():
+    def build(weight):
+        keras.utils.set_random_seed(3)
+        return zoo.create("dcgan", data_shape=(8, 8, 1), latent_dim=4, width=8, mode_seeking=weight)
+
+    plain, seeking = build(None), build(2.0)
+    real = _images(8)
+    plain_loss = float(plain.regularized_generator_loss(real))
+    loss, logs = seeking.regularized_generator_loss(real)
+    fakes = seeking._health.fakes
+    samples, noise = np.asarray(fakes.samples), np.asarray(fakes.inputs["z"])
+    ratio = np.abs(samples[:4] - samples[4:]).mean() / np.abs(noise[:4] - noise[4:]).mean()
+    assert float(logs["mode_seeking_ratio"]) == pytest.approx(ratio, rel=1e-5)
+    assert float(loss) - plain_loss == pytest.approx(2.0 / (ratio + 1e-5), rel=1e-4)
+    before = [w.numpy().copy() for w in seeking.generator.trainable_weights]
+    seeking.compile(jit_compile=False)
+    history = seeking.fit(_images(16), batch_size=8, epochs=1, verbose=0)
+    assert np.isfinite(history.history["mode_seeking_ratio"][0]) and history.history["mode_seeking_ratio"][0] > 0
+    assert all(not np.allclose(a, b.numpy()) for a, b in zip(before, seeking.generator.trainable_weights))
+    assert type(seeking).from_config(seeking.get_config()).mode_seeking == 2.0
+
+
+def test_spectral_shape_finds_the_band_and_ignores_loudness():
+    length, bins_per_band = 1024, 512 // 32
+    tone = np.sin(2 * np.pi * 200 * np.arange(length) / length).astype("float32")[None, :, None]
+    shape = np.asarray(stabilizers.spectral_shape(tone))
+    assert shape.shape == (1, 32) and int(np.argmax(shape[0])) == (200 - 1) // bins_per_band
+    assert abs(float(shape.mean())) < 1e-5
+    noise = np.random.default_rng(0).normal(0, 0.3, (2, length, 1)).astype("float32")
+    np.testing.assert_allclose(stabilizers.spectral_shape(noise), stabilizers.spectral_shape(0.5 * noise), atol=1e-3)
+    with pytest.raises(ValueError, match=r"length / 2 \(50\) to be a multiple of bands \(32\)"):
+        stabilizers.spectral_shape(np.zeros((1, 100, 1), "float32"))
+
+
+def test_wavegan_mode_seeking_compares_spectral_shapes_and_trains():
+    from conftest import AUDIO_SHAPE, random_data
+
+    model = zoo.create("wavegan", data_shape=AUDIO_SHAPE, latent_dim=4, width=16, mode_seeking=1.0, d_steps=1)
+    clips = random_data(4, AUDIO_SHAPE)
+    np.testing.assert_allclose(model.mode_seeking_features(clips), stabilizers.spectral_shape(clips))
+    model.compile(jit_compile=False)
+    history = model.fit(random_data(8, AUDIO_SHAPE), batch_size=8, epochs=1, verbose=0)
+    assert history.history["mode_seeking_ratio"][0] > 0
+
+
+@pytest.mark.parametrize(
+    ("family", "hyper", "message"),
+    [
+        ("dcgan", {"mode_seeking": -1.0}, "mode_seeking must be a non-negative number or None, got -1.0"),
+        ("dcgan", {"mode_seeking": "strong"}, "mode_seeking must be a non-negative number or None"),
+        ("cyclegan", {"mode_seeking": 1.0}, "mode_seeking compares samples from different noise; the 'cyclegan'"),
+    ],
+)
+def test_mode_seeking_bad_input(family, hyper, message):
+    with pytest.raises(ValueError, match=message):
+        zoo.create(family, data_shape=(8, 8, 1), width=8, **hyper)
+
+
 # === Minibatch standard deviation ===
 def test_minibatch_std_appends_the_mean_deviation():
     x = np.random.default_rng(0).normal(size=(6, 4, 4, 3)).astype("float32")

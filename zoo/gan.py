@@ -112,6 +112,12 @@ class GAN(keras.Model):
         r1_gamma: weight gamma of the R1 penalty gamma / 2 * E||grad D(real)||^2
             added to D's loss (Mescheder et al. 2018).
         minibatch_std: a minibatch standard deviation feature in D (Karras et al. 2018).
+        mode_seeking: weight λ of the mode-seeking term (Mao et al. 2019, MSGAN)
+            added to G's loss: λ / (r + 1e-5), where r = mean|f(G(z1)) - f(G(z2))| /
+            mean|z1 - z2| over the two halves of G's batch and f is
+            `mode_seeking_features` (the samples themselves; WaveGAN: the clip's
+            spectral shape). It penalizes a generator whose samples ignore z. The
+            ratio r is logged as `mode_seeking_ratio`.
         d_resolution: the largest side of the images the DCGAN discriminator
             judges: larger real and fake images are area-downscaled (average
             pooling) to it first; smaller ones are judged as they are. For data
@@ -190,6 +196,7 @@ class GAN(keras.Model):
         pack: int = 1,
         augment: str | None = None,
         r1_gamma: float | None = None,
+        mode_seeking: float | None = None,
         minibatch_std: bool = False,
         d_resolution: int | None = None,
         fused_scoring: bool | None = None,
@@ -209,6 +216,9 @@ class GAN(keras.Model):
         if r1_gamma is not None and not (isinstance(r1_gamma, numbers.Real) and r1_gamma >= 0):
             raise ValueError(f"r1_gamma must be a non-negative number or None, got {r1_gamma!r}.")
         self.r1_gamma = None if r1_gamma is None else float(r1_gamma)
+        if mode_seeking is not None and not (isinstance(mode_seeking, numbers.Real) and mode_seeking >= 0):
+            raise ValueError(f"mode_seeking must be a non-negative number or None, got {mode_seeking!r}.")
+        self.mode_seeking = None if mode_seeking is None else float(mode_seeking)
         self.minibatch_std = bool(minibatch_std)
         self.d_resolution = None if d_resolution is None else _whole(d_resolution, "d_resolution", minimum=8)
         self.content_size = None if content_size is None else _whole(content_size, "content_size", minimum=8)
@@ -296,7 +306,12 @@ class GAN(keras.Model):
         self.fused_scoring = self.scores_samples_alone() if fused_scoring is None else fused_scoring
 
         # === Trackers ===
+        if self.mode_seeking and self.generator_inputs.noise is None:
+            raise ValueError(
+                f"mode_seeking compares samples from different noise; the {self.family!r} family has none."
+            )
         extra = ("r1_penalty",) if self.r1_gamma else ()
+        extra += ("mode_seeking_ratio",) if self.mode_seeking else ()
         names = (*self.loss_names, *extra, *HEALTH_NAMES)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         # Per thread: a distribution strategy traces each replica's step in its own.
@@ -473,6 +488,8 @@ class GAN(keras.Model):
     def score_fakes(self, real, condition=None):
         """`(D(fake), fakes)` on as many fresh fakes as `real` holds, for a generator step."""
         fakes = self.generate_fakes(real, condition)
+        # Kept for the mode-seeking term of `regularized_generator_loss` (same trace).
+        self._health.fakes = fakes
         return self.discriminate(fakes.samples, fakes.inputs), fakes
 
     def after_discriminator_step(self) -> None:
@@ -661,6 +678,29 @@ class GAN(keras.Model):
         penalty = stabilizers.r1_penalty(lambda points: self.discriminate(points, inputs), real)
         return loss + 0.5 * self.r1_gamma * penalty, {**logs, "r1_penalty": penalty}
 
+    def mode_seeking_features(self, samples):
+        """What the mode-seeking term compares between samples: the samples themselves
+        (MSGAN's L1 on the outputs); a family may compare a feature instead."""
+        return samples
+
+    def regularized_generator_loss(self, real, condition=None):
+        """The family's generator loss plus the base's terms (mode seeking), on the
+        fakes the family's loss scored (`score_fakes`), without another G pass."""
+        self._health.fakes = None
+        result = self.generator_loss(real, condition)
+        if not self.mode_seeking:
+            return result
+        loss, logs = result if isinstance(result, tuple) else (result, {})
+        fakes = self._health.fakes
+        if fakes is None:
+            raise ValueError(f"mode_seeking needs the {self.family!r} family's generator loss to use score_fakes.")
+        noise = fakes.inputs[self.generator_inputs.noise.name]
+        ratio = stabilizers.mode_seeking_ratio(self.mode_seeking_features(fakes.samples), noise)
+        return loss + self.mode_seeking / (ratio + stabilizers.MODE_SEEKING_EPSILON), {
+            **logs,
+            "mode_seeking_ratio": ratio,
+        }
+
     def discriminator_accuracy(self, real_scores, fake_scores) -> dict[str, Any]:
         """The training-health readout: the fraction of real samples D calls real and
         of fakes it calls fake. A score above `decision_threshold` means "real" (0 for
@@ -702,7 +742,9 @@ class GAN(keras.Model):
             logs.update(self.discriminator_accuracy(*self._health.scores))
             self._health.scores = None
         logs.update(
-            self.optimizer_step(self.g_optimizer, self.generator_variables, self.generator_loss, "g", real, condition)
+            self.optimizer_step(
+                self.g_optimizer, self.generator_variables, self.regularized_generator_loss, "g", real, condition
+            )
         )
         if self.ema is not None:
             decay = stabilizers.ema_decay(self.ema, self.g_optimizer.iterations)
@@ -772,6 +814,7 @@ class GAN(keras.Model):
             "pack": self.pack,
             "augment": self.augment,
             "r1_gamma": self.r1_gamma,
+            "mode_seeking": self.mode_seeking,
             "minibatch_std": self.minibatch_std,
             "d_resolution": self.d_resolution,
             "fused_scoring": self._fused_scoring_setting,

@@ -112,6 +112,35 @@ def r1_penalty(discriminate: Callable, real):
     return ops.mean(ops.sum(ops.square(gradients), axis=tuple(range(1, len(real.shape)))))
 
 
+#: MSGAN's guard against a zero ratio (the authors' code: 1e-5).
+MODE_SEEKING_EPSILON = 1e-5
+
+
+def mode_seeking_ratio(features, noise):
+    """MSGAN's ratio (Mao et al. 2019, eq. 3): mean|f1 - f2| / mean|z1 - z2| between
+    the first and second half of a batch, so paired samples come from different z.
+    A generator that ignores z gives about 0; the term λ / (ratio + ε) it adds to G's
+    loss pushes samples apart as their noise differs."""
+    half = ops.shape(features)[0] // 2
+    features, noise = ops.cast(features, "float32"), ops.cast(noise, "float32")
+    apart = ops.mean(ops.abs(features[:half] - features[half : 2 * half]))
+    return apart / ops.mean(ops.abs(noise[:half] - noise[half : 2 * half]))
+
+
+def spectral_shape(audio, bands: int = 32):
+    """A clip's spectral shape: the log of its mean power in `bands` equal frequency
+    bands of the whole clip (DC left out), minus its mean over the bands, so that
+    loudness does not count. `(n, length, 1)` -> `(n, bands)`; `length / 2` must be a
+    multiple of `bands`."""
+    spectrum = tf.signal.rfft(tf.cast(audio[..., 0], "float32"))
+    power = (tf.math.real(spectrum) ** 2 + tf.math.imag(spectrum) ** 2)[:, 1:]
+    bins = power.shape[-1]
+    if bins % bands:
+        raise ValueError(f"spectral_shape needs length / 2 ({bins}) to be a multiple of bands ({bands}).")
+    level = tf.math.log(tf.reduce_mean(tf.reshape(power, (-1, bands, bins // bands)), axis=-1) + 1e-4)
+    return level - tf.reduce_mean(level, axis=-1, keepdims=True)
+
+
 def ema_decay(decay: float, step):
     """The decay at update `step` (0-based), with the warm-up of TensorFlow's
     `tf.train.ExponentialMovingAverage(num_updates=...)`: min(decay, (1 + t) / (10 + t)),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import keras
 
-from zoo import networks
+from zoo import networks, stabilizers
 from zoo.families.wgan_gp import WGANGP
 from zoo.registry import register_family
 
@@ -69,6 +69,11 @@ class WaveGAN(WGANGP):
             self.d_normalization,
             minibatch_std=self.minibatch_std,
         )
+
+    def mode_seeking_features(self, samples):
+        """The `mode_seeking` term compares clips by their spectral shape: raw
+        waveforms differ by their phase alone, which is not a different sound."""
+        return stabilizers.spectral_shape(samples)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "phase_shuffle": self.phase_shuffle}
