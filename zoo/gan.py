@@ -688,10 +688,11 @@ class GAN(keras.Model):
         fakes the family's loss scored (`score_fakes`), without another G pass."""
         self._health.fakes = None
         result = self.generator_loss(real, condition)
+        # Read once and let go, so that no traced tensor outlives its step.
+        fakes, self._health.fakes = self._health.fakes, None
         if not self.mode_seeking:
             return result
         loss, logs = result if isinstance(result, tuple) else (result, {})
-        fakes = self._health.fakes
         if fakes is None:
             raise ValueError(f"mode_seeking needs the {self.family!r} family's generator loss to use score_fakes.")
         noise = fakes.inputs[self.generator_inputs.noise.name]
