@@ -13,7 +13,10 @@ norm in inference mode) is kept for reference. The levers:
 - `tf.data`'s autotuner, which `load_dataset` turns off for data held in memory
   (`zoo.data.without_autotune`), turned back on;
 - one discriminator call on the concatenated real + fake batch (`fused_scoring`)
-  for a critic with no batch norm (WGAN-GP's LayerNorm critic), where it is exact.
+  for a critic with no batch norm (WGAN-GP's LayerNorm critic), where it is exact;
+- one generator pass per step instead of two (`reuse_fakes`, PyTorch's DCGAN
+  step; not exact: its digits quality is measured with `bench/digits_quality.py`),
+  also written into the hand loop, so that its share can be told apart.
 
 All rows run in one process and take turns (`--rounds`), so load from other
 processes falls on all of them alike; each row's number is the median of its rounds.
@@ -44,7 +47,7 @@ from zoo import losses
 from zoo.data import load_dataset
 
 REFERENCE = "hand-written `tf.function` loop, same math (reference)"
-DEFAULT = "zoo `fit`, defaults (XLA)"
+DEFAULT = "zoo `fit`, defaults (XLA, one G pass)"
 
 
 class GuideGAN(keras.Model):
@@ -97,14 +100,32 @@ class GuideGAN(keras.Model):
         return {"d_loss": self.d_loss_tracker.result(), "g_loss": self.g_loss_tracker.result()}
 
 
-def hand_loop(model: zoo.GAN, dataset: tf.data.Dataset, jit_compile: bool):
+def hand_loop(model: zoo.GAN, dataset: tf.data.Dataset, jit_compile: bool, one_pass: bool = False):
     """`run(steps)`: the DCGAN's math written by hand: D on real and on fake in two
     calls (batch norm trained), the 2014 D loss, then G on fresh noise with the
-    non-saturating loss; Adam(2e-4, 0.5) for both, as the family's defaults."""
+    non-saturating loss; Adam(2e-4, 0.5) for both, as the family's defaults.
+    `one_pass`: G's step re-scores the D step's fakes instead (PyTorch's DCGAN)."""
     generator, discriminator = model.generator, model.discriminator
     g_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
     d_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
     seed = keras.random.SeedGenerator(0)
+
+    @tf.function(jit_compile=jit_compile)
+    def one_pass_step(real):
+        g_tape = tf.GradientTape()
+        with g_tape:
+            fake = generator(keras.random.normal((tf.shape(real)[0], model.latent_dim), seed=seed), training=True)
+        with tf.GradientTape() as tape:
+            real_scores = discriminator(real, training=True)
+            fake_scores = discriminator(tf.stop_gradient(fake), training=True)
+            d_loss = losses.discriminator_loss(real_scores, fake_scores)
+        variables = discriminator.trainable_variables
+        d_optimizer.apply_gradients(zip(tape.gradient(d_loss, variables), variables))
+        with g_tape:
+            g_loss = losses.non_saturating_generator_loss(discriminator(fake, training=True))
+        variables = generator.trainable_variables
+        g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, variables), variables))
+        return d_loss, g_loss
 
     @tf.function(jit_compile=jit_compile)
     def step(real):
@@ -124,6 +145,7 @@ def hand_loop(model: zoo.GAN, dataset: tf.data.Dataset, jit_compile: bool):
         return d_loss, g_loss
 
     batches = iter(dataset)
+    step = one_pass_step if one_pass else step
 
     def run(steps: int) -> None:
         for _ in range(steps):
@@ -138,8 +160,8 @@ def fit_loop(model: keras.Model, dataset: tf.data.Dataset):
     return lambda steps: model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
 
 
-def zoo_model(family: str, shape, args, **compile_args) -> zoo.GAN:
-    model = zoo.create(family, data_shape=shape, latent_dim=args.latent_dim, width=args.width)
+def zoo_model(family: str, shape, args, hyper: dict | None = None, **compile_args) -> zoo.GAN:
+    model = zoo.create(family, data_shape=shape, latent_dim=args.latent_dim, width=args.width, **(hyper or {}))
     model.compile(**compile_args)
     return model
 
@@ -192,8 +214,12 @@ def dcgan_section(args, batch_size: int) -> tuple[list[str], float]:
     runs = {
         REFERENCE: hand_loop(dcgan(), in_memory, jit_compile=False),
         "hand-written loop with XLA": hand_loop(dcgan(), in_memory, jit_compile=True),
+        "hand-written loop with XLA and one G pass": hand_loop(dcgan(), in_memory, jit_compile=True, one_pass=True),
         "Keras guide GAN (one D call, batch norm not trained, no XLA)": fit_loop(guide(), in_memory),
         "zoo `fit`, no XLA": fit_loop(dcgan(jit_compile=False), in_memory),
+        "zoo `fit`, XLA, two G passes (`reuse_fakes=False`, the default before)": fit_loop(
+            zoo_model("dcgan", shape, args, {"reuse_fakes": False}), in_memory
+        ),
         DEFAULT: fit_loop(dcgan(), in_memory),
         "zoo `fit`, XLA, `steps_per_execution=10`": fit_loop(dcgan(steps_per_execution=10), in_memory),
         "zoo `fit`, XLA, tf.data's autotuner on (before)": fit_loop(dcgan(), autotuned()),

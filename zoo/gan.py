@@ -132,12 +132,22 @@ class GAN(keras.Model):
             spectral norm or random layer in D, no augment or pack): WGAN-GP's
             LayerNorm critic, MLP critics without normalization. `True` forces it
             (batch norm would then mix real and fake statistics).
+        reuse_fakes: one generator pass per step instead of two, as PyTorch's DCGAN
+            example does: the discriminator learns on a batch of fakes held
+            constant, then the generator's step re-scores the same fakes with the
+            updated discriminator and back-propagates through the pass that made
+            them. Not the same math as two passes (both updates see the same z, and
+            G's batch-norm statistics move once a step): `None` (default) takes the
+            family's choice, on for DCGAN, whose digits quality with it is measured
+            (docs/train_throughput.md). Needs `d_steps` = 1 and a noise input.
     """
 
     family = "base"
     #: The family's choices, overridden by subclasses.
     default_architecture = "dcgan"
     default_d_steps = 1
+    #: Whether `reuse_fakes=None` turns the one-pass step on (where d_steps is 1).
+    default_reuse_fakes = False
     #: A normalization, or one per architecture (`{"mlp": None, "dcgan": "batch"}`).
     default_d_normalization: str | None | dict[str, str | None] = "batch"
     spectral_norm = False
@@ -200,6 +210,7 @@ class GAN(keras.Model):
         minibatch_std: bool = False,
         d_resolution: int | None = None,
         fused_scoring: bool | None = None,
+        reuse_fakes: bool | None = None,
         **kwargs,
     ):
         if ema is not None and not (isinstance(ema, numbers.Real) and 0.0 < ema < 1.0):
@@ -304,6 +315,17 @@ class GAN(keras.Model):
             raise ValueError(f"fused_scoring must be True, False or None (decide from D), got {fused_scoring!r}.")
         self._fused_scoring_setting = fused_scoring
         self.fused_scoring = self.scores_samples_alone() if fused_scoring is None else fused_scoring
+        if reuse_fakes is not None and not isinstance(reuse_fakes, bool):
+            raise ValueError(f"reuse_fakes must be True, False or None (the family's choice), got {reuse_fakes!r}.")
+        if reuse_fakes and self.d_steps != 1:
+            raise ValueError(
+                f"reuse_fakes shares one batch of fakes between one D and one G update; d_steps is {self.d_steps}."
+            )
+        if reuse_fakes and self.generator_inputs.noise is None:
+            raise ValueError(f"reuse_fakes shares fakes drawn from noise; the {self.family!r} family has none.")
+        self._reuse_fakes_setting = reuse_fakes
+        default_reuse = self.default_reuse_fakes and self.d_steps == 1 and self.generator_inputs.noise is not None
+        self.reuse_fakes = default_reuse if reuse_fakes is None else reuse_fakes
 
         # === Trackers ===
         if self.mode_seeking and self.generator_inputs.noise is None:
@@ -534,7 +556,11 @@ class GAN(keras.Model):
         return networks.call_with_named_inputs(self.generator, inputs, training=training)
 
     def generate_fakes(self, real, condition=None, training: bool = True) -> Fakes:
-        """As many fakes as `real` holds, from freshly sampled inputs (and `condition`)."""
+        """As many fakes as `real` holds, from freshly sampled inputs (and `condition`);
+        under `reuse_fakes`, the step's one batch of fakes."""
+        shared = getattr(self._health, "shared_fakes", None)
+        if shared is not None:
+            return shared
         inputs = self.sample_generator_inputs(ops.shape(real)[0], condition)
         return Fakes(self.run_generator(inputs, training=training), inputs)
 
@@ -658,9 +684,11 @@ class GAN(keras.Model):
                 x = _checked_label_dataset(x, item)
         return super().fit(x, y, *args, **kwargs)
 
-    def optimizer_step(self, optimizer, variables, loss_fn, role: str, real, condition) -> dict:
-        """One gradient step on `loss_fn(real, condition)`; returns the logged values."""
-        with tf.GradientTape() as tape:
+    def optimizer_step(self, optimizer, variables, loss_fn, role: str, real, condition, tape=None) -> dict:
+        """One gradient step on `loss_fn(real, condition)`; returns the logged values.
+        `tape` goes on recording a tape that already holds part of the loss."""
+        tape = tape if tape is not None else tf.GradientTape()
+        with tape:
             result = loss_fn(real, condition)
             loss, logs = result if isinstance(result, tuple) else (result, {})
             scaled = optimizer.scale_loss(scale_loss_for_replicas(loss))
@@ -726,6 +754,14 @@ class GAN(keras.Model):
     def train_step(self, data):
         real, condition = self.unpack_batch(data)
         logs = {}
+        g_tape = self._health.shared_fakes = None
+        if self.reuse_fakes:
+            # The one generator pass of the step, recorded for G's update; D learns
+            # on its fakes held constant.
+            g_tape = tf.GradientTape()
+            with g_tape:
+                fakes = self.generate_fakes(real, condition)
+            self._health.shared_fakes = Fakes(ops.stop_gradient(fakes.samples), fakes.inputs)
         for _ in range(self.d_steps):
             self._health.scores = None
             logs.update(
@@ -742,11 +778,20 @@ class GAN(keras.Model):
         if self._health.scores is not None:
             logs.update(self.discriminator_accuracy(*self._health.scores))
             self._health.scores = None
+        if g_tape is not None:
+            self._health.shared_fakes = fakes
         logs.update(
             self.optimizer_step(
-                self.g_optimizer, self.generator_variables, self.regularized_generator_loss, "g", real, condition
+                self.g_optimizer,
+                self.generator_variables,
+                self.regularized_generator_loss,
+                "g",
+                real,
+                condition,
+                tape=g_tape,
             )
         )
+        self._health.shared_fakes = None
         if self.ema is not None:
             decay = stabilizers.ema_decay(self.ema, self.g_optimizer.iterations)
             stabilizers.update_moving_average(self.ema_generator, self.generator, decay)
@@ -819,6 +864,7 @@ class GAN(keras.Model):
             "minibatch_std": self.minibatch_std,
             "d_resolution": self.d_resolution,
             "fused_scoring": self._fused_scoring_setting,
+            "reuse_fakes": self._reuse_fakes_setting,
         }
         for name in self._custom_networks:
             config[name] = keras.saving.serialize_keras_object(getattr(self, name))

@@ -23,6 +23,9 @@ class DCGAN(VanillaGAN):
 
     default_architecture = "dcgan"
     default_d_normalization = "batch"
+    # One generator pass a step, as in PyTorch's DCGAN example: 1.1x the steps per
+    # second, digits quality measured in docs/train_throughput.md.
+    default_reuse_fakes = True
     data_kinds = ("images",)
 
     def __init__(self, data_shape: tuple[int, ...] = (32, 32, 1), architecture: str = "dcgan", **kwargs):
