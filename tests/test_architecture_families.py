@@ -188,6 +188,42 @@ def test_wavegan_networks_use_kernel_25_and_stride_4():
     assert model.exports()[0].outputs == ("audio",)
 
 
+def test_wavegan_nearest_upsampling_generator_trains_and_exports(tmp_path):
+    from export.model_export import export_model
+    from export.parity import verify
+
+    model = tiny_model("wavegan", (1024, 1), upsample="nearest")
+    generator = model.generator
+    assert not [layer for layer in generator.layers if isinstance(layer, keras.layers.Conv1DTranspose)]
+    convolutions = [layer for layer in generator.layers if isinstance(layer, keras.layers.Conv1D)]
+    assert [(layer.kernel_size, layer.strides) for layer in convolutions] == [((25,), (1,))] * 3
+    assert [layer.negative_slope for layer in generator.layers if isinstance(layer, keras.layers.LeakyReLU)] == [
+        0.2
+    ] * 2
+    # Each of the 16 projected samples is repeated 4 times before the first convolution.
+    z = np.random.default_rng(0).normal(size=(2, model.latent_dim)).astype("float32")
+    probe = keras.Model(
+        generator.input, [generator.get_layer("project_relu").output, generator.get_layer("up_0_nearest").output]
+    )
+    projected, upsampled = (np.asarray(x) for x in probe(z))
+    np.testing.assert_array_equal(upsampled, np.repeat(projected, 4, axis=1))
+    assert generator.output.shape == (None, 1024, 1)
+    before = [w.numpy().copy() for w in generator.trainable_weights]
+    model.compile(jit_compile=False)
+    model.fit(random_data(8, (1024, 1)), batch_size=8, epochs=1, verbose=0)
+    assert all(not np.allclose(a, w.numpy()) for a, w in zip(before, generator.trainable_weights))
+    restored = type(model).from_config(model.get_config())
+    assert restored.upsample == "nearest" and restored.generator.count_params() == generator.count_params()
+    (path,) = export_model(model, tmp_path / "generator.onnx")
+    assert verify(model, path) <= 1e-4
+
+
+@pytest.mark.parametrize("upsample", ["linear", None, "Nearest"])
+def test_wavegan_refuses_an_unknown_upsampling(upsample):
+    with pytest.raises(ValueError, match=rf"upsample must be one of transposed, nearest, got {upsample!r}"):
+        tiny_model("wavegan", (256, 1), upsample=upsample)
+
+
 @pytest.mark.parametrize("length", [100, 32, 128, 8])
 def test_wavegan_refuses_clip_lengths_stride_4_cannot_reach(length):
     with pytest.raises(ValueError, match=rf"clip length {length} is not reachable with stride 4 from 16"):

@@ -168,6 +168,34 @@ def test_mode_seeking_adds_its_term_to_the_generator_loss_and_trains():
     assert type(seeking).from_config(seeking.get_config()).mode_seeking == 2.0
 
 
+def test_mode_seeking_warmup_ramps_the_weight_over_generator_updates():
+    def build():
+        keras.utils.set_random_seed(3)
+        model = zoo.create(
+            "dcgan", data_shape=(8, 8, 1), latent_dim=4, width=8, mode_seeking=2.0, mode_seeking_warmup=4
+        )
+        model.compile(jit_compile=False)
+        return model
+
+    real = _images(8)
+    for done, weight in [(0, 0.0), (1, 0.5), (3, 1.5), (4, 2.0), (9, 2.0)]:
+        # Two copies draw the same noise: one at the ramp's start (weight 0), one later.
+        start, later = build(), build()
+        later.g_optimizer.iterations.assign(done)
+        plain_loss, _ = start.regularized_generator_loss(real)
+        loss, logs = later.regularized_generator_loss(real)
+        ratio = float(logs["mode_seeking_ratio"])
+        assert float(logs["mode_seeking_weight"]) == pytest.approx(weight)
+        assert float(loss) - float(plain_loss) == pytest.approx(weight / (ratio + 1e-5), rel=1e-4, abs=1e-6)
+    # In `fit`, the traced step reads G's update count anew every step: six steps
+    # use the weights 0, 0.5, 1, 1.5, 2 and 2, whose mean the history holds.
+    model = build()
+    history = model.fit(_images(48), batch_size=8, epochs=1, verbose=0, shuffle=False)
+    assert int(model.g_optimizer.iterations.numpy()) == 6
+    assert history.history["mode_seeking_weight"][0] == pytest.approx(7 / 6, rel=1e-5)
+    assert type(model).from_config(model.get_config()).mode_seeking_warmup == 4
+
+
 def test_spectral_shape_finds_the_band_and_ignores_loudness():
     length, bins_per_band = 1024, 512 // 32
     tone = np.sin(2 * np.pi * 200 * np.arange(length) / length).astype("float32")[None, :, None]
@@ -197,6 +225,9 @@ def test_wavegan_mode_seeking_compares_spectral_shapes_and_trains():
         ("dcgan", {"mode_seeking": -1.0}, "mode_seeking must be a non-negative number or None, got -1.0"),
         ("dcgan", {"mode_seeking": "strong"}, "mode_seeking must be a non-negative number or None"),
         ("cyclegan", {"mode_seeking": 1.0}, "mode_seeking compares samples from different noise; the 'cyclegan'"),
+        ("dcgan", {"mode_seeking": 1.0, "mode_seeking_warmup": -1}, "mode_seeking_warmup must be an integer of at"),
+        ("dcgan", {"mode_seeking": 1.0, "mode_seeking_warmup": 2.5}, "mode_seeking_warmup must be an integer of at"),
+        ("dcgan", {"mode_seeking_warmup": 100}, r"mode_seeking_warmup ramps the mode_seeking weight up; set mode_s"),
     ],
 )
 def test_mode_seeking_bad_input(family, hyper, message):

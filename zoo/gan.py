@@ -118,6 +118,10 @@ class GAN(keras.Model):
             `mode_seeking_features` (the samples themselves; WaveGAN: the clip's
             spectral shape). It penalizes a generator whose samples ignore z. The
             ratio r is logged as `mode_seeking_ratio`.
+        mode_seeking_warmup: ramp the mode-seeking weight linearly from 0 to λ
+            over this many generator updates (0: the full λ from the first step),
+            so that G first learns to make data-like samples and only then is
+            pushed apart; the weight in use is logged as `mode_seeking_weight`.
         d_resolution: the largest side of the images the DCGAN discriminator
             judges: larger real and fake images are area-downscaled (average
             pooling) to it first; smaller ones are judged as they are. For data
@@ -207,6 +211,7 @@ class GAN(keras.Model):
         augment: str | None = None,
         r1_gamma: float | None = None,
         mode_seeking: float | None = None,
+        mode_seeking_warmup: int = 0,
         minibatch_std: bool = False,
         d_resolution: int | None = None,
         fused_scoring: bool | None = None,
@@ -230,6 +235,9 @@ class GAN(keras.Model):
         if mode_seeking is not None and not (isinstance(mode_seeking, numbers.Real) and mode_seeking >= 0):
             raise ValueError(f"mode_seeking must be a non-negative number or None, got {mode_seeking!r}.")
         self.mode_seeking = None if mode_seeking is None else float(mode_seeking)
+        self.mode_seeking_warmup = _whole(mode_seeking_warmup, "mode_seeking_warmup", minimum=0)
+        if self.mode_seeking_warmup and not self.mode_seeking:
+            raise ValueError("mode_seeking_warmup ramps the mode_seeking weight up; set mode_seeking (λ > 0) too.")
         self.minibatch_std = bool(minibatch_std)
         self.d_resolution = None if d_resolution is None else _whole(d_resolution, "d_resolution", minimum=8)
         self.content_size = None if content_size is None else _whole(content_size, "content_size", minimum=8)
@@ -334,6 +342,7 @@ class GAN(keras.Model):
             )
         extra = ("r1_penalty",) if self.r1_gamma else ()
         extra += ("mode_seeking_ratio",) if self.mode_seeking else ()
+        extra += ("mode_seeking_weight",) if self.mode_seeking_warmup else ()
         names = (*self.loss_names, *extra, *HEALTH_NAMES)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         # Per thread: a distribution strategy traces each replica's step in its own.
@@ -725,10 +734,13 @@ class GAN(keras.Model):
             raise ValueError(f"mode_seeking needs the {self.family!r} family's generator loss to use score_fakes.")
         noise = fakes.inputs[self.generator_inputs.noise.name]
         ratio = stabilizers.mode_seeking_ratio(self.mode_seeking_features(fakes.samples), noise)
-        return loss + self.mode_seeking / (ratio + stabilizers.MODE_SEEKING_EPSILON), {
-            **logs,
-            "mode_seeking_ratio": ratio,
-        }
+        weight, logs = self.mode_seeking, {**logs, "mode_seeking_ratio": ratio}
+        if self.mode_seeking_warmup:
+            # G's updates so far: a variable, so the traced step reads it each time.
+            done = ops.cast(self.g_optimizer.iterations, "float32")
+            weight = self.mode_seeking * ops.minimum(1.0, done / self.mode_seeking_warmup)
+            logs["mode_seeking_weight"] = weight
+        return loss + weight / (ratio + stabilizers.MODE_SEEKING_EPSILON), logs
 
     def discriminator_accuracy(self, real_scores, fake_scores) -> dict[str, Any]:
         """The training-health readout: the fraction of real samples D calls real and
@@ -861,6 +873,7 @@ class GAN(keras.Model):
             "augment": self.augment,
             "r1_gamma": self.r1_gamma,
             "mode_seeking": self.mode_seeking,
+            "mode_seeking_warmup": self.mode_seeking_warmup,
             "minibatch_std": self.minibatch_std,
             "d_resolution": self.d_resolution,
             "fused_scoring": self._fused_scoring_setting,

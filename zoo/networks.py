@@ -329,31 +329,56 @@ def wavegan_steps(audio_shape: tuple[int, ...]) -> int:
     return steps
 
 
+WAVEGAN_UPSAMPLING = ("transposed", "nearest")
+
+
+def check_wavegan_upsample(upsample: Any) -> str:
+    """`upsample` if it names one of WaveGAN's generators' upsamplings, else a ValueError."""
+    if upsample not in WAVEGAN_UPSAMPLING:
+        raise ValueError(f"upsample must be one of {', '.join(WAVEGAN_UPSAMPLING)}, got {upsample!r}.")
+    return upsample
+
+
 def wavegan_generator(
     input_spec: spec_lib.InputSpec,
     audio_shape: tuple[int, int],
     width: int = 64,
     output_activation: str | None = "tanh",
     name: str = "generator",
+    *,
+    upsample: str = "transposed",
 ) -> keras.Model:
     """Donahue et al. 2019 (table 2): project z to 16 samples of `width * 2**(k-1)`
     channels, then k transposed 1-D convolutions (kernel 25, stride 4) with ReLU,
-    halving the channels, tanh on the output. No batch norm, as in the paper."""
+    halving the channels, tanh on the output. No batch norm, as in the paper.
+
+    `upsample="nearest"` replaces each transposed convolution by nearest-neighbour
+    upsampling by 4 and a kernel-25 convolution (the paper's section 3.3 names it as
+    the way around the transposed convolutions' periodic artifacts), with
+    LeakyReLU(0.2) after it instead of ReLU: on the drums, ReLU units of this
+    generator died and its clips fell silent (docs/architecture_families.md)."""
+    check_wavegan_upsample(upsample)
     steps = wavegan_steps(audio_shape)
     inputs, x = input_layers(input_spec)
     filters = width * 2 ** (steps - 1)
     x = layers.Dense(WAVEGAN_BASE_LENGTH * filters, name="project")(x)
     x = layers.Reshape((WAVEGAN_BASE_LENGTH, filters), name="reshape")(x)
     x = layers.ReLU(name="project_relu")(x)
-    for step in range(steps - 1):
-        filters //= 2
-        x = layers.Conv1DTranspose(
-            filters, WAVEGAN_KERNEL_SIZE, strides=WAVEGAN_STRIDE, padding="same", name=f"up_{step}"
-        )(x)
-        x = layers.ReLU(name=f"up_{step}_relu")(x)
-    x = layers.Conv1DTranspose(
-        audio_shape[-1], WAVEGAN_KERNEL_SIZE, strides=WAVEGAN_STRIDE, padding="same", name="to_audio"
-    )(x)
+    for step in range(steps):
+        last = step == steps - 1
+        filters = audio_shape[-1] if last else filters // 2
+        layer_name = "to_audio" if last else f"up_{step}"
+        if upsample == "transposed":
+            x = layers.Conv1DTranspose(
+                filters, WAVEGAN_KERNEL_SIZE, strides=WAVEGAN_STRIDE, padding="same", name=layer_name
+            )(x)
+        else:
+            x = layers.UpSampling1D(WAVEGAN_STRIDE, name=f"{layer_name}_nearest")(x)
+            x = layers.Conv1D(filters, WAVEGAN_KERNEL_SIZE, padding="same", name=layer_name)(x)
+        if not last and upsample == "transposed":
+            x = layers.ReLU(name=f"up_{step}_relu")(x)
+        elif not last:
+            x = layers.LeakyReLU(0.2, name=f"up_{step}_leaky_relu")(x)
     audio = layers.Activation(output_activation or "linear", name="audio")(x)
     return keras.Model(inputs if len(inputs) > 1 else inputs[0], audio, name=name)
 

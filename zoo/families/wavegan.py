@@ -8,6 +8,8 @@ could spot by their phase alone, so the critic shifts each example's feature map
 a random -2..2 samples after every layer (phase shuffle, section 3.3, n = 2; the
 identity at inference). The game is WGAN-GP's, unchanged (section 5: λ = 10, five
 critic steps, Adam lr 1e-4, beta_1 0.5, beta_2 0.9); no batch norm in either network.
+`upsample="nearest"` swaps G's transposed convolutions for nearest-neighbour
+upsampling and a convolution, the alternative section 3.3 names.
 Samples are WAV files plus a waveform / spectrogram picture; the exported output is
 named `audio`.
 """
@@ -31,6 +33,9 @@ class WaveGAN(WGANGP):
 
     Args:
         phase_shuffle: n, the largest shift of the critic's phase shuffle (0: none).
+        upsample: how G lengthens its signal 4x a layer: "transposed" (the
+            paper's transposed convolutions) or "nearest" (nearest-neighbour
+            upsampling, then a convolution; `networks.wavegan_generator`).
         **kwargs: see `zoo.families.wgan_gp.WGANGP` and `zoo.gan.GAN` (`width` is
             the paper's model size d, the channels of the critic's first layer).
     """
@@ -43,6 +48,7 @@ class WaveGAN(WGANGP):
     def __init__(
         self,
         phase_shuffle: int = 2,
+        upsample: str = "transposed",
         data_shape: tuple[int, ...] = (16_384, 1),
         architecture: str = "wavegan",
         **kwargs,
@@ -50,6 +56,7 @@ class WaveGAN(WGANGP):
         if isinstance(phase_shuffle, bool) or int(phase_shuffle) != phase_shuffle or phase_shuffle < 0:
             raise ValueError(f"phase_shuffle must be a non-negative integer, got {phase_shuffle}.")
         self.phase_shuffle = int(phase_shuffle)
+        self.upsample = networks.check_wavegan_upsample(upsample)
         # Checked first so that a bad clip length is the error, not the layers'.
         if len(tuple(data_shape)) == 2:
             networks.wavegan_steps(tuple(data_shape))
@@ -58,7 +65,9 @@ class WaveGAN(WGANGP):
         )
 
     def build_generator(self) -> keras.Model:
-        return networks.wavegan_generator(self.generator_inputs, self.data_shape, self.width, self.output_activation)
+        return networks.wavegan_generator(
+            self.generator_inputs, self.data_shape, self.width, self.output_activation, upsample=self.upsample
+        )
 
     def build_discriminator(self) -> keras.Model:
         # The base's `minibatch_std` stabilizer applies to the 1-D critic too.
@@ -76,4 +85,4 @@ class WaveGAN(WGANGP):
         return stabilizers.spectral_shape(samples)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "phase_shuffle": self.phase_shuffle}
+        return {**super().get_config(), "phase_shuffle": self.phase_shuffle, "upsample": self.upsample}
