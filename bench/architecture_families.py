@@ -19,6 +19,7 @@ and it writes `<out>/architecture_families.md` and pictures in
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import pathlib
 import shlex
@@ -157,9 +158,13 @@ def run_images(epochs: int, seed: int, out: pathlib.Path) -> list[str]:
     return lines
 
 
-def run_audio(clip_length: int, clips: int, epochs: int | None, seed: int, out: pathlib.Path) -> list[str]:
-    """The `wavegan_drums` recipe's model, compile settings and epochs (or `epochs`)."""
+def run_audio(
+    clip_length: int, clips: int, epochs: int | None, seed: int, out: pathlib.Path, model_overrides: dict | None = None
+) -> list[str]:
+    """The `wavegan_drums` recipe's model (updated by `model_overrides`), compile
+    settings and epochs (or `epochs`)."""
     recipe = recipes.get_recipe("wavegan_drums")
+    recipe = recipe.replace(model={**recipe.model, **(model_overrides or {})})
     epochs = epochs or recipe.epochs
     keras.utils.set_random_seed(seed)
     train, _ = drums_arrays(clips, clip_length, seed=seed)
@@ -190,6 +195,7 @@ def run_audio(clip_length: int, clips: int, epochs: int | None, seed: int, out: 
 
     save_samples(fake[:4], out / "wavegan_drums.wav", preview=True)
     steps = epochs * (clips // recipe.batch_size)
+    changed = f" with {model_overrides} changed" if model_overrides else ""
     lines = [
         (
             f"## WaveGAN on drums ({clip_length}-sample clips at 16 kHz, {clips} training clips, {epochs} epochs = "
@@ -198,7 +204,7 @@ def run_audio(clip_length: int, clips: int, epochs: int | None, seed: int, out: 
         ),
         "",
         (
-            f"Model: the `wavegan_drums` recipe's, {recipe.model}, compiled with {recipe.compile}; phase "
+            f"Model: the `wavegan_drums` recipe's{changed}, {recipe.model}, compiled with {recipe.compile}; phase "
             f"shuffle 2, WGAN-GP λ 10, Adam β (0.5, 0.9). Scores of {count} clips each against {count} real "
             "clips (drums classifier, `zoo.metrics.audio`)."
         ),
@@ -231,6 +237,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clips", type=int, default=1024, help="drums training clips")
     parser.add_argument("--audio-epochs", type=int, help="WaveGAN's epochs (default: the wavegan_drums recipe's)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--audio-model",
+        type=json.loads,
+        default={},
+        help="JSON of WaveGAN options over the recipe's, e.g. '{\"ema\": 0.999}'",
+    )
     parser.add_argument("--skip", choices=("images", "audio"), help="leave one part out")
     parser.add_argument("--out", default="docs")
     args = parser.parse_args(argv)
@@ -243,7 +255,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.skip != "images":
         lines += run_images(args.epochs, args.seed, pictures)
     if args.skip != "audio":
-        lines += run_audio(args.clip_length, args.clips, args.audio_epochs, args.seed, pictures)
+        lines += run_audio(args.clip_length, args.clips, args.audio_epochs, args.seed, pictures, args.audio_model)
     command = "PYTHONPATH=. python bench/architecture_families.py " + shlex.join(
         argv if argv is not None else sys.argv[1:]
     )
