@@ -353,8 +353,8 @@ def wavegan_generator(
     halving the channels, tanh on the output. No batch norm, as in the paper.
 
     `upsample="nearest"` replaces each transposed convolution by nearest-neighbour
-    upsampling by 4 and a kernel-25 convolution (the paper's section 3.3 names it as
-    the way around the transposed convolutions' periodic artifacts), with
+    upsampling by 4 and a kernel-25 convolution (the resize-convolution of Odena et
+    al. 2016, against transposed convolutions' periodic artifacts), with
     LeakyReLU(0.2) after it instead of ReLU: on the drums, ReLU units of this
     generator died and its clips fell silent (docs/architecture_families.md)."""
     check_wavegan_upsample(upsample)

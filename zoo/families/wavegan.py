@@ -9,7 +9,7 @@ a random -2..2 samples after every layer (phase shuffle, section 3.3, n = 2; the
 identity at inference). The game is WGAN-GP's, unchanged (section 5: λ = 10, five
 critic steps, Adam lr 1e-4, beta_1 0.5, beta_2 0.9); no batch norm in either network.
 `upsample="nearest"` swaps G's transposed convolutions for nearest-neighbour
-upsampling and a convolution, the alternative section 3.3 names.
+upsampling and a convolution (Odena et al. 2016's resize-convolution).
 Samples are WAV files plus a waveform / spectrogram picture; the exported output is
 named `audio`.
 """
